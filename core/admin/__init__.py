@@ -1,0 +1,9 @@
+"""The core's admin screens."""
+
+
+def register_core_views(appbuilder) -> None:
+    """Add every core screen to the AppBuilder."""
+    from core.admin import cadastre, system
+
+    cadastre.register(appbuilder)
+    system.register(appbuilder)

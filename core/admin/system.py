@@ -1,0 +1,74 @@
+"""Admin screens of the system: parameters, audit trail and job runs."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+from core.admin.views import SaneaModelView
+from core.domain.audit import AuditLog
+from core.domain.parameters import Parameter, parse_value
+from core.toolkits.jobs import JobRun
+
+CATEGORY = "Sistema"
+
+
+class ParameterView(SaneaModelView):
+    datamodel = SQLAInterface(Parameter)
+    list_title = "Parâmetros"
+    edit_title = "Alterar parâmetro"
+    show_title = "Parâmetro"
+    list_columns = ["plugin", "key", "label", "value", "value_type", "updated_at"]
+    search_columns = ["plugin", "key", "label"]
+    edit_columns = ["value"]
+    show_columns = ["plugin", "key", "label", "value", "value_type", "choices", "help",
+                    "updated_at"]
+    label_columns = {"plugin": "Módulo", "key": "Chave", "label": "Descrição",
+                     "value": "Valor", "value_type": "Tipo", "choices": "Opções",
+                     "help": "Ajuda", "updated_at": "Alterado em"}
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
+
+    def pre_update(self, item):
+        choices = tuple(c for c in item.choices.split(",") if c)
+        parse_value(item.value_type, item.value, choices)
+
+
+class AuditLogView(SaneaModelView):
+    datamodel = SQLAInterface(AuditLog)
+    list_title = "Trilha de auditoria"
+    show_title = "Alteração"
+    list_columns = ["at", "user", "table_name", "row_id", "action", "changes"]
+    search_columns = ["at", "user", "table_name", "row_id", "action"]
+    label_columns = {"at": "Quando", "user": "Usuário", "table_name": "Tabela",
+                     "row_id": "Registro", "action": "Operação", "changes": "Alterações"}
+    base_permissions = ["can_list", "can_show", "can_export"]
+    base_order = ("at", "desc")
+
+
+class JobRunView(SaneaModelView):
+    datamodel = SQLAInterface(JobRun)
+    list_title = "Execuções de rotinas"
+    show_title = "Execução"
+    list_columns = ["id", "title", "status", "progress", "mode", "user", "started_at",
+                    "finished_at", "duration_seconds"]
+    show_columns = ["id", "name", "title", "params", "status", "progress", "mode", "user",
+                    "created_at", "started_at", "finished_at", "duration_seconds",
+                    "counts", "errors", "message"]
+    search_columns = ["name", "title", "status", "user", "created_at"]
+    label_columns = {"id": "Nº", "name": "Rotina", "title": "Descrição", "params": "Parâmetros",
+                     "status": "Situação", "progress": "Progresso", "mode": "Execução",
+                     "user": "Usuário", "created_at": "Criada em", "started_at": "Início",
+                     "finished_at": "Fim", "duration_seconds": "Duração (s)",
+                     "counts": "Contagens", "errors": "Erros de negócio",
+                     "message": "Mensagem"}
+    base_permissions = ["can_list", "can_show", "can_export"]
+    base_order = ("id", "desc")
+
+
+def register(appbuilder) -> None:
+    """Add the system screens and menus."""
+    appbuilder.add_view(ParameterView, "Parâmetros", icon="fa-sliders",
+                        category=CATEGORY, category_label=CATEGORY)
+    appbuilder.add_view(AuditLogView, "Trilha de auditoria", icon="fa-history",
+                        category=CATEGORY, category_label=CATEGORY)
+    appbuilder.add_view(JobRunView, "Execuções de rotinas", icon="fa-cogs",
+                        category=CATEGORY, category_label=CATEGORY)

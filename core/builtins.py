@@ -1,0 +1,61 @@
+"""Provide the core's default rules and contributions as a built-in plugin.
+
+Every rule here is ``trylast``: a company profile, registered last,
+replaces it by implementing the same hook.
+"""
+
+from __future__ import annotations
+
+from core.domain.parameters import ParameterSpec
+from core.hookspecs import hookimpl
+from core.manifest import Manifest
+
+MANIFEST = Manifest(name="core", title="Núcleo Sanea", version="0.1.0")
+
+
+@hookimpl(trylast=True)
+def sanea_manifest():
+    return MANIFEST
+
+
+@hookimpl(trylast=True)
+def sanea_models():
+    from core.domain import import_models
+
+    import_models()
+
+
+@hookimpl(trylast=True)
+def sanea_parameters():
+    return [
+        ParameterSpec(
+            "core", "bill_rounding", "choice", "component",
+            "Arredondamento da conta",
+            "component: água e esgoto arredondados separadamente; total: só o "
+            "total da conta é arredondado.",
+            ("component", "total"),
+        ),
+        ParameterSpec(
+            "core", "default_request_deadline_days", "int", 15,
+            "Prazo padrão de atendimento (dias)",
+            "Usado quando uma especificação importada não traz prazo.",
+        ),
+    ]
+
+
+@hookimpl(trylast=True)
+def sanea_main_category(economies):
+    """Pick the category with most economies; ties go to the lowest order."""
+    best = max(count for _, count in economies.values())
+    tied = [code for code, (_, count) in economies.items() if count == best]
+    return min(tied, key=lambda code: economies[code][0])
+
+
+@hookimpl(trylast=True)
+def sanea_business_calendar(profile):
+    from core.services.calendar import BusinessCalendar
+
+    return BusinessCalendar(
+        state=profile.state,
+        municipal_holidays=[(m, d) for m, d, _ in profile.municipal_holidays],
+    )

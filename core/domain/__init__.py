@@ -1,0 +1,7 @@
+"""The GSAN base shared by every capability (DESIGN.md §4)."""
+
+
+def import_models() -> None:
+    """Import every core model module so its tables join the metadata."""
+    from core.domain import audit, cadastre, parameters, reference  # noqa: F401
+    from core.toolkits import api_models, jobs  # noqa: F401

@@ -1,0 +1,96 @@
+"""Keep each plugin's business parameters as typed, audited database rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
+
+from core.domain.base import Model, TimestampMixin
+
+TYPES = ("int", "decimal", "bool", "str", "date", "choice")
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A typed parameter a plugin declares, with its default and help text."""
+
+    plugin: str
+    key: str
+    type: str
+    default: object
+    label: str
+    help: str
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"parameter {self.plugin}.{self.key}: type {self.type}")
+
+
+class InvalidParameterValue(ValueError):
+    """A value that does not fit the parameter's type."""
+
+
+def parse_value(spec_type: str, text: str, choices=()) -> object:
+    """Convert the stored text of a parameter to its Python value."""
+    if text is None or text == "":
+        return None
+    try:
+        if spec_type == "int":
+            return int(text)
+        if spec_type == "decimal":
+            return Decimal(str(text).replace(",", "."))
+        if spec_type == "bool":
+            lowered = str(text).strip().lower()
+            if lowered not in ("true", "false", "1", "0", "sim", "não", "nao"):
+                raise ValueError(text)
+            return lowered in ("true", "1", "sim")
+        if spec_type == "date":
+            return date.fromisoformat(str(text))
+    except (ValueError, ArithmeticError) as exc:
+        raise InvalidParameterValue(
+            f"Valor inválido para parâmetro do tipo {spec_type}: {text!r}"
+        ) from exc
+    if spec_type == "choice" and choices and text not in choices:
+        raise InvalidParameterValue(
+            f"Valor {text!r} fora das opções: {', '.join(choices)}"
+        )
+    return str(text)
+
+
+def format_value(value: object) -> str:
+    """Convert a Python value to the text a parameter row stores."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class Parameter(TimestampMixin, Model):
+    """One business parameter of a plugin (or of the core)."""
+
+    __tablename__ = "parameter"
+    __table_args__ = (UniqueConstraint("plugin", "key"),)
+    __audited__ = True
+    id = Column(Integer, primary_key=True)
+    plugin = Column(String(40), nullable=False)
+    key = Column(String(60), nullable=False)
+    value_type = Column(String(10), nullable=False)
+    value = Column(Text, nullable=True)
+    label = Column(String(120), nullable=False)
+    help = Column(Text, nullable=False, default="")
+    choices = Column(String(200), nullable=False, default="")
+
+    def typed_value(self) -> object:
+        """Return the value converted to its declared type."""
+        choices = tuple(c for c in self.choices.split(",") if c)
+        return parse_value(self.value_type, self.value, choices)
+
+    def __str__(self) -> str:
+        return f"{self.plugin}.{self.key}"

@@ -1,0 +1,161 @@
+"""Shared fixtures: one migrated template database, copied for each test.
+
+SQLite copies the template file; PostgreSQL (``SANEA_TEST_DATABASE_URL``)
+uses ``CREATE DATABASE ... TEMPLATE``. Either way a test's setup costs
+milliseconds, not a migration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from core.settings import Settings
+
+SECRET = "test-secret-key-that-is-long-enough-for-jwt-0123456789"
+ADMIN_USER, ADMIN_PASSWORD = "admin", "admin-test-pw"
+PG_URL = os.environ.get("SANEA_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("SANEA_TEST_REDIS_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def pytest_configure(config):
+    os.environ.setdefault("SANEA_INSTANCE_DIR", str(Path(config.rootpath) / "instance"))
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a tool is missing, or fail when running under CI=true."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required on CI: {reason}")
+    pytest.skip(reason)
+
+
+def shared_dir() -> Path:
+    """Return ../shared, skipping (or failing on CI) when it is absent."""
+    need(SHARED.is_dir(), "../shared is not present")
+    return SHARED
+
+
+def _settings(url: str, company: str = "caern", **extra) -> Settings:
+    return Settings(company=company, database_url=url, secret_key=SECRET, **extra)
+
+
+def _admin_engine(url: str):
+    admin = make_url(url).set(database="postgres")
+    return create_engine(admin, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template_url(tmp_path_factory):
+    """Migrate one template database for the whole session."""
+    from core.app import create_app
+    from core.setup import ensure_admin, initialize
+
+    if PG_URL:
+        name = f"sanea_tpl_{os.getpid()}"
+        engine = _admin_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('tpl') / 'template.db'}"
+    app = create_app(settings=_settings(url))
+    with app.app_context():
+        initialize(app)
+        ensure_admin(app, ADMIN_USER, ADMIN_PASSWORD)
+        from core.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    yield url
+    if PG_URL:
+        with _admin_engine(PG_URL).connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(template_url, tmp_path):
+    """Give the test its own copy of the template database."""
+    if not PG_URL:
+        target = tmp_path / "test.db"
+        shutil.copyfile(make_url(template_url).database, target)
+        yield f"sqlite:///{target}"
+        return
+    name = "sanea_t_" + uuid.uuid4().hex[:12]
+    template = make_url(template_url).database
+    engine = _admin_engine(PG_URL)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the test's database for a company (caern by default)."""
+    from core.app import create_app
+    from core.extensions import db
+
+    built = []
+
+    def factory(company: str = "caern", overrides: dict | None = None, **settings):
+        settings.setdefault("storage_dir", str(tmp_path / "storage"))
+        app = create_app(
+            {"TESTING": True, **(overrides or {})},
+            settings=_settings(database_url, company, **settings),
+        )
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The default application (CAERN) with an app context pushed."""
+    application = make_app()
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def login(client, username=ADMIN_USER, password=ADMIN_PASSWORD):
+    page = client.get("/login/")
+    response = client.post("/login/", data={
+        "username": username, "password": password,
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def admin_client(client):
+    """A test client logged in as the administrator."""
+    return login(client)
