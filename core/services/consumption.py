@@ -168,7 +168,9 @@ def average_consumption(
     """
     if months < 1:
         raise ValueError("A média exige pelo menos um mês.")
-    valid = {item.reference: item.billed_m3 for item in history if item.counts_for_average}
+    valid = {
+        item.reference: item.billed_m3 for item in history if item.counts_for_average
+    }
 
     found: list[int] = []
     month = previous_reference(reference)
@@ -205,7 +207,9 @@ def register_limit(digits: int) -> int:
     return 10**digits - 1
 
 
-def rollover_consumption(previous: int, current: int, digits: int, average: int) -> int | None:
+def rollover_consumption(
+    previous: int, current: int, digits: int, average: int
+) -> int | None:
     """Return the consumption of a lower reading if it is a rollover, else ``None``.
 
     The candidate ``current + 10^digits − previous`` is accepted when it is
@@ -240,23 +244,33 @@ def check_thresholds(
     consumption_is_real: bool = True,
     cut: bool = False,
     has_well: bool = False,
+    main_category: str | None = None,
 ) -> frozenset[ConsumptionFlag]:
     """Flag an excess, high or low consumption against the category thresholds.
 
     Excess and high compare with Σ threshold × economies *and* with the
     average times the factor of the category with most economies; low
     consumption is checked only for real readings of connections that are
-    not cut and have no well.
+    not cut and have no well. ``main_category`` is the code the company's
+    rule picks (``sanea_main_category``); by default the category with most
+    economies, the first listed on a tie.
     """
-    main = max(categories, key=lambda item: item.economies) if categories else None
+    main = _main_category(categories, main_category)
     flags: set[ConsumptionFlag] = set()
-    excess = _above(consumption, average, categories, main, "excess_m3", "excess_average_factor")
+    excess = _above(
+        consumption, average, categories, main, "excess_m3", "excess_average_factor"
+    )
     if excess:
         flags.add(ConsumptionFlag.EXCESS)
-    elif _above(consumption, average, categories, main, "high_m3", "high_average_factor"):
+    elif _above(
+        consumption, average, categories, main, "high_m3", "high_average_factor"
+    ):
         flags.add(ConsumptionFlag.HIGH)
-    if consumption_is_real and not cut and not has_well and _is_low(
-        consumption, average, categories, main
+    if (
+        consumption_is_real
+        and not cut
+        and not has_well
+        and _is_low(consumption, average, categories, main)
     ):
         flags.add(ConsumptionFlag.LOW)
     return frozenset(flags)
@@ -272,6 +286,7 @@ def compute_consumption(
     informed_m3: int | None = None,
     cut: bool = False,
     has_well: bool = False,
+    main_category: str | None = None,
 ) -> ConsumptionResult:
     """Decide the billed consumption of a measured connection for the month.
 
@@ -295,6 +310,7 @@ def compute_consumption(
             consumption_is_real=result.type is ConsumptionType.REAL,
             cut=cut,
             has_well=has_well,
+            main_category=main_category,
         )
     consumption, kind = result.consumption_m3, result.type
 
@@ -392,7 +408,12 @@ def _average_result(
     start = reading.installation_reading if reading.meter_replaced else reading.previous
     billed_reading = (start + average) % (10**reading.digits)
     return ConsumptionResult(
-        average, ConsumptionType.AVERAGE, frozenset(flags), average, None, billed_reading
+        average,
+        ConsumptionType.AVERAGE,
+        frozenset(flags),
+        average,
+        None,
+        billed_reading,
     )
 
 
@@ -430,11 +451,18 @@ def _apply_anomaly(
     if has_measure and kind is not ConsumptionType.AVERAGE:
         billed_reading = measured.billed_reading
     return ConsumptionResult(
-        consumption, kind, frozenset(flags), average, measured.measured_m3, billed_reading
+        consumption,
+        kind,
+        frozenset(flags),
+        average,
+        measured.measured_m3,
+        billed_reading,
     )
 
 
-def _with(result: ConsumptionResult, *, flags: set[ConsumptionFlag]) -> ConsumptionResult:
+def _with(
+    result: ConsumptionResult, *, flags: set[ConsumptionFlag]
+) -> ConsumptionResult:
     """Return ``result`` with other flags."""
     return ConsumptionResult(
         result.consumption_m3,
@@ -444,6 +472,20 @@ def _with(result: ConsumptionResult, *, flags: set[ConsumptionFlag]) -> Consumpt
         result.measured_m3,
         result.billed_reading,
     )
+
+
+def _main_category(
+    categories: Sequence[ConsumptionCategory], code: str | None
+) -> ConsumptionCategory | None:
+    """Return the category whose average factors apply."""
+    if code is not None:
+        for item in categories:
+            if item.category == code:
+                return item
+        raise ValueError(f"Categoria principal {code!r} não está no imóvel.")
+    if not categories:
+        return None
+    return max(categories, key=lambda item: item.economies)
 
 
 def _above(

@@ -109,7 +109,9 @@ def installment_value(
         )
         total = compound.quantize(CENT, rounding=rounding)
 
-    per_installment = (total / count).quantize(INSTALLMENT_QUANTUM, rounding=ROUND_HALF_UP)
+    per_installment = (total / count).quantize(
+        INSTALLMENT_QUANTUM, rounding=ROUND_HALF_UP
+    )
     return to_money(per_installment), total
 
 

@@ -27,8 +27,10 @@ def to_decimal(value: MoneyInput) -> Decimal:
     Strings use the Python notation (``"1234.56"``); for pt_BR text use
     :func:`parse_decimal`.
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"use Decimal, int or str for money, not {type(value).__name__}")
+    if isinstance(value, bool | float):
+        raise TypeError(
+            f"money must be Decimal, int or str, not {type(value).__name__}"
+        )
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):

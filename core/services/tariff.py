@@ -296,9 +296,7 @@ def _spread_over_bands(table: TariffCategory, volume: Decimal) -> tuple[BandLine
         width = None if band.end_m3 is None else band.end_m3 - previous_end
         taken = remaining if width is None else min(width, remaining)
         price = Decimal(band.price_per_m3)
-        lines.append(
-            BandLine(band.start_m3, band.end_m3, price, taken, taken * price)
-        )
+        lines.append(BandLine(band.start_m3, band.end_m3, price, taken, taken * price))
         remaining -= taken
         if band.end_m3 is not None:
             previous_end = Decimal(band.end_m3)
@@ -377,10 +375,13 @@ def _category_amounts(
         )
         sewer = Decimal(0)
         if ratio:
-            sewer = sum(
-                (share.weight * share.sewer[position].amount for share in shares),
-                Decimal(0),
-            ) * ratio
+            sewer = (
+                sum(
+                    (share.weight * share.sewer[position].amount for share in shares),
+                    Decimal(0),
+                )
+                * ratio
+            )
         amounts.append(
             CategoryAmounts(
                 category=charge.category,

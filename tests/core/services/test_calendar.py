@@ -32,14 +32,18 @@ RN_EXTRA = {(11, 21): "Dia de Nossa Senhora da Apresentação"}
         (date(2025, 12, 23), 5, BusinessCalendar(), date(2025, 12, 31)),
     ],
 )
-def test_calendar_add_business_days_matches_spec_vectors(start, count, calendar, expected):
+def test_calendar_add_business_days_matches_spec_vectors(
+    start, count, calendar, expected
+):
     assert calendar.add_business_days(start, count) == expected
 
 
 def test_calendar_calendar_days_rolled_matches_spec_vector():
     calendar = BusinessCalendar()
 
-    assert calendar.add_calendar_days_rolled(date(2025, 11, 10), 10) == date(2025, 11, 21)
+    assert calendar.add_calendar_days_rolled(date(2025, 11, 10), 10) == date(
+        2025, 11, 21
+    )
 
 
 def test_calendar_tiradentes_and_good_friday_are_holidays():

@@ -46,7 +46,10 @@ NEW_2022 = TariffValidity(
             "RES",
             10,
             Decimal("50.00"),
-            (TariffBand(11, 15, Decimal("5.00")), TariffBand(16, None, Decimal("6.00"))),
+            (
+                TariffBand(11, 15, Decimal("5.00")),
+                TariffBand(16, None, Decimal("6.00")),
+            ),
         ),
     ),
 )
@@ -130,7 +133,10 @@ def test_tariff_mixed_categories_get_their_minimum_and_shared_excess():
     breakdown = compute_charges(MIXED, 45, {"RES": 2, "COM": 1}, sewer_percent=45)
 
     residential, commercial = breakdown.categories
-    assert (residential.water, residential.sewer) == (Decimal("126.66"), Decimal("57.00"))
+    assert (residential.water, residential.sewer) == (
+        Decimal("126.66"),
+        Decimal("57.00"),
+    )
     assert (commercial.water, commercial.sewer) == (Decimal("130.00"), Decimal("58.50"))
     assert breakdown.total == Decimal("372.16")
 
@@ -203,7 +209,11 @@ def test_tariff_bare_economy_count_needs_single_category():
 def test_tariff_consumption_above_closed_bands_is_refused():
     closed = TariffValidity(
         date(2021, 1, 1),
-        (TariffCategory("RES", 10, Decimal("40.17"), (TariffBand(11, 20, Decimal(5)),)),),
+        (
+            TariffCategory(
+                "RES", 10, Decimal("40.17"), (TariffBand(11, 20, Decimal(5)),)
+            ),
+        ),
     )
 
     with pytest.raises(ValueError, match="acima da última faixa"):
