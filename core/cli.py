@@ -38,16 +38,54 @@ def plugins_command():
 @sanea_group.command("create-admin")
 @click.option("--username", default="admin")
 @click.option("--password", default=None, help="Gerada quando omitida.")
+@click.option("--remember", is_flag=True,
+              help="Guarda a senha gerada em instance/ e a mostra a cada execução.")
 @with_appcontext
-def create_admin_command(username, password):
-    """Create the administrator (idempotent); print its password when new."""
+def create_admin_command(username, password, remember):
+    """Create the administrator (idempotent); print its password when known."""
+    from core.settings import INSTANCE_DIR
     from core.setup import ensure_admin
 
     created, password = ensure_admin(current_app, username, password)
-    if created:
+    saved = INSTANCE_DIR / "admin_password"
+    if created and remember:
+        saved.write_text(password)
+        saved.chmod(0o600)
+    if not created and remember and saved.exists():
+        password = saved.read_text().strip()
+    if password:
         click.echo(f"Administrador: {username}  senha: {password}")
     else:
         click.echo(f"Administrador {username} já existe.")
+
+
+@sanea_group.command("prepare-demo")
+@click.option("--properties", default=2000, show_default=True, type=int)
+@with_appcontext
+def prepare_demo_command(properties):
+    """Import the GSAN export (or the built-in skeleton) and lay demo properties."""
+    from core.demo import prepare_demo
+
+    for line in prepare_demo(current_app, properties=properties):
+        click.echo(line)
+
+
+@sanea_group.command("worker")
+@click.option("--burst", is_flag=True, help="Termina quando a fila esvaziar.")
+@click.option("--simple", is_flag=True, help="Executa sem fork (um processo).")
+@with_appcontext
+def worker_command(burst, simple):
+    """Run an RQ worker whose jobs get an application context."""
+    from core import worker
+    from core.toolkits.jobs import QUEUE_NAME
+
+    queue = current_app.extensions.get("sanea.queue")
+    if queue is None:
+        raise click.ClickException("SANEA_REDIS_URL não configurado: rotinas rodam "
+                                   "no próprio processo, sem worker.")
+    worker.set_app(current_app._get_current_object())
+    cls = worker.AppSimpleWorker if simple else worker.AppWorker
+    cls([QUEUE_NAME], connection=queue.connection).work(burst=burst)
 
 
 @sanea_group.command("catalogue")

@@ -1,0 +1,44 @@
+# Sanea — the two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi:app
+DEMO_PROPERTIES ?= 2000
+
+.PHONY: run test install install-test init demo serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+init: install
+	$(FLASK) sanea init
+
+demo: init
+	$(FLASK) sanea prepare-demo --properties $(DEMO_PROPERTIES)
+
+run: demo
+	@$(FLASK) sanea create-admin --remember
+	@echo "Sanea em http://127.0.0.1:5000 (Ctrl+C para parar)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

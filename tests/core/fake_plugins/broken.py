@@ -1,0 +1,3 @@
+"""A fake plugin that fails at import."""
+
+raise ImportError("dependência ausente: biblioteca_inexistente")
