@@ -27,10 +27,6 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
-def pytest_configure(config):
-    os.environ.setdefault("SANEA_INSTANCE_DIR", str(Path(config.rootpath) / "instance"))
-
-
 def need(condition: bool, reason: str) -> None:
     """Skip when a tool is missing, or fail when running under CI=true."""
     if condition:
