@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from wtforms.validators import ValidationError
 
 from core.admin.views import SaneaModelView
 from core.domain.audit import AuditLog
-from core.domain.parameters import Parameter, parse_value
+from core.domain.parameters import InvalidParameterValue, Parameter, parse_value
+from core.extensions import db
 from core.toolkits.jobs import JobRun
 
 CATEGORY = "Sistema"
+
+
+def _check_value(field) -> None:
+    """Refuse a value that does not fit the edited parameter's type."""
+    row = db.session.get(Parameter, request.view_args.get("pk"))
+    if row is None:
+        return
+    choices = tuple(c for c in row.choices.split(",") if c)
+    try:
+        parse_value(row.value_type, field.data, choices)
+    except InvalidParameterValue as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class ParameterView(SaneaModelView):
@@ -27,9 +42,7 @@ class ParameterView(SaneaModelView):
                      "help": "Ajuda", "updated_at": "Alterado em"}
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
 
-    def pre_update(self, item):
-        choices = tuple(c for c in item.choices.split(",") if c)
-        parse_value(item.value_type, item.value, choices)
+    validators_columns = {"value": [lambda form, field: _check_value(field)]}
 
 
 class AuditLogView(SaneaModelView):

@@ -1,0 +1,70 @@
+"""Typed parameters: seeded from the profile, edited in the admin, audited."""
+
+import html
+import json
+
+from sqlalchemy import select
+
+from core.domain.audit import AuditLog
+from core.domain.parameters import Parameter
+from core.extensions import db
+from core.params import get_parameter
+from tests.conftest import csrf_token
+
+
+def _row(key):
+    return db.session.scalar(select(Parameter).where(Parameter.key == key))
+
+
+def test_parameter_seeded_with_default(app):
+    assert get_parameter("core", "bill_rounding") == "component"
+    assert get_parameter("core", "default_request_deadline_days") == 15
+
+
+def test_parameter_change_in_admin_is_audited(admin_client):
+    row = _row("bill_rounding")
+    url = f"/parameterview/edit/{row.id}"
+    form = admin_client.get(url).get_data(as_text=True)
+    response = admin_client.post(url, data={
+        "value": "total", "csrf_token": csrf_token(form)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert get_parameter("core", "bill_rounding") == "total"
+    audit = db.session.scalars(
+        select(AuditLog).where(AuditLog.table_name == "parameter",
+                               AuditLog.action == "update")).all()
+    assert len(audit) == 1
+    assert audit[0].user == "admin"
+    assert audit[0].row_id == str(row.id)
+    changes = json.loads(audit[0].changes)
+    assert changes["value"] == ["component", "total"]
+
+
+def test_parameter_bad_value_is_refused_and_unchanged(admin_client):
+    row = _row("default_request_deadline_days")
+    url = f"/parameterview/edit/{row.id}"
+    form = admin_client.get(url).get_data(as_text=True)
+    page = admin_client.post(url, data={
+        "value": "quinze", "csrf_token": csrf_token(form)})
+    assert page.status_code == 200  # the form again, with its message
+    text = html.unescape(page.get_data(as_text=True))
+    assert "Valor inválido para parâmetro do tipo int: 'quinze'" in text
+    db.session.expire_all()
+    assert get_parameter("core", "default_request_deadline_days") == 15
+    updates = db.session.query(AuditLog).filter_by(table_name="parameter", action="update")
+    assert updates.count() == 0
+
+
+def test_profile_value_overrides_parameter_default(make_app):
+    from core.setup import seed_parameters
+
+    app = make_app("caern")
+    with app.app_context():
+        db.session.query(Parameter).delete()
+        profile = app.extensions["sanea.profile"]
+        object.__setattr__(profile, "parameters", {"core.bill_rounding": "total"})
+        try:
+            assert seed_parameters(app) == 2
+            assert get_parameter("core", "bill_rounding") == "total"
+        finally:
+            object.__setattr__(profile, "parameters", {})
