@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,17 @@ def _settings(url: str, company: str = "caern", **extra) -> Settings:
     return Settings(company=company, database_url=url, secret_key=SECRET, **extra)
 
 
-def _admin_engine(url: str):
-    admin = make_url(url).set(database="postgres")
-    return create_engine(admin, isolation_level="AUTOCOMMIT")
+@contextmanager
+def _admin(url: str):
+    """Yield an autocommit connection to the server's postgres database."""
+    engine = create_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +71,7 @@ def template_url(tmp_path_factory):
 
     if PG_URL:
         name = f"sanea_tpl_{os.getpid()}"
-        engine = _admin_engine(PG_URL)
-        with engine.connect() as conn:
+        with _admin(PG_URL) as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -79,7 +87,7 @@ def template_url(tmp_path_factory):
         db.engine.dispose()
     yield url
     if PG_URL:
-        with _admin_engine(PG_URL).connect() as conn:
+        with _admin(PG_URL) as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -93,13 +101,11 @@ def database_url(template_url, tmp_path):
         return
     name = "sanea_t_" + uuid.uuid4().hex[:12]
     template = make_url(template_url).database
-    engine = _admin_engine(PG_URL)
-    with engine.connect() as conn:
+    with _admin(PG_URL) as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
+    with _admin(PG_URL) as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture

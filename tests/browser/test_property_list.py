@@ -63,8 +63,9 @@ def test_filter_by_sector_and_export_xlsx(app, live_server, browser_page, tmp_pa
         page.click("#export-xlsx")
     path = tmp_path / "imoveis.xlsx"
     info.value.save_as(path)
-    sheet = load_workbook(path, read_only=True).active
-    header, *data = list(sheet.values)
+    workbook = load_workbook(path, read_only=True)
+    header, *data = list(workbook.active.values)
+    workbook.close()
     assert header[0] == "Matrícula" and header[1] == "Inscrição"
     assert [row[1] for row in data] == ["001.002.010.0001.000", "001.002.010.0002.000"]
     expected = sorted(p.registration for p in db.session.query(m.Property)
