@@ -1,0 +1,1 @@
+"""Payment collection: collectors, return files, payments and their classification."""
