@@ -59,3 +59,17 @@ def sanea_business_calendar(profile):
         state=profile.state,
         municipal_holidays=[(m, d) for m, d, _ in profile.municipal_holidays],
     )
+
+
+@hookimpl(trylast=True)
+def sanea_reports():
+    from core.reports import core_reports
+
+    return core_reports()
+
+
+@hookimpl(trylast=True)
+def sanea_jobs():
+    from core.toolkits.reports import report_jobs
+
+    return report_jobs()

@@ -7,3 +7,7 @@ def register_core_views(appbuilder) -> None:
 
     cadastre.register(appbuilder)
     system.register(appbuilder)
+
+    from core.admin import reports
+
+    reports.register(appbuilder)
