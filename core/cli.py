@@ -102,3 +102,61 @@ def catalogue_command(as_json, verify):
         click.echo()
     else:
         click.echo(render_text(entries))
+
+
+@sanea_group.group("api-token")
+def api_token_group():
+    """Issue and revoke partner API tokens."""
+
+
+@api_token_group.command("issue")
+@click.option("--partner", "partner_name", required=True, help="Nome do parceiro.")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help="Escopo (repita a opção); família:* concede a família.")
+@click.option("--label", default=None, help="Para que serve o token.")
+@click.option("--create-partner", is_flag=True, help="Cria o parceiro (BOT) se faltar.")
+@with_appcontext
+def api_token_issue_command(partner_name, scopes, label, create_partner):
+    """Issue a token and print it once; only its hash is stored."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.toolkits.api_models import Partner, TokenRequestError, issue_token
+
+    db.session.info["actor"] = "cli"
+    partner = db.session.scalar(select(Partner).filter_by(name=partner_name))
+    if partner is None and create_partner:
+        partner = Partner(name=partner_name, kind="BOT", channel="BOT", active=True)
+        db.session.add(partner)
+        db.session.flush()
+    if partner is None:
+        raise click.ClickException(f"Parceiro não encontrado: {partner_name}.")
+    try:
+        issued = issue_token(
+            db.session, partner, scopes, label=label, created_by="cli",
+            known_scopes=current_app.extensions["sanea.api"].known_scopes(),
+            env=current_app.config["SANEA_API_TOKEN_ENV"])
+    except TokenRequestError as exc:
+        db.session.rollback()
+        raise click.ClickException(" ".join(exc.errors)) from exc
+    click.echo(issued.token)
+
+
+@api_token_group.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def api_token_revoke_command(prefix):
+    """Revoke the token with this prefix."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.toolkits.api_models import PartnerToken, revoke_token
+
+    db.session.info["actor"] = "cli"
+    record = db.session.scalar(select(PartnerToken).filter_by(prefix=prefix))
+    if record is None:
+        raise click.ClickException(f"Token não encontrado: {prefix}.")
+    if revoke_token(db.session, record):
+        click.echo(f"Token {prefix} revogado.")
+    else:
+        click.echo(f"Token {prefix} já estava revogado.")

@@ -11,3 +11,7 @@ def register_core_views(appbuilder) -> None:
     from core.admin import reports
 
     reports.register(appbuilder)
+
+    from core.admin import partners
+
+    partners.register(appbuilder)
