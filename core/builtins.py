@@ -76,6 +76,14 @@ def sanea_jobs():
 
 
 @hookimpl(trylast=True, specname="sanea_jobs")
+def sanea_jobs_gsan_import():
+    """Register the GSAN import job (``core.import_gsan``)."""
+    from core.gsan_import.job import job_definition
+
+    return [job_definition()]
+
+
+@hookimpl(trylast=True, specname="sanea_jobs")
 def sanea_jobs_billing():
     """Register the billing cycle's jobs (``billing.*``)."""
     from core.billing.jobs import billing_jobs

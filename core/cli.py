@@ -104,6 +104,45 @@ def catalogue_command(as_json, verify):
         click.echo(render_text(entries))
 
 
+@sanea_group.command("import-gsan")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--wait", default=900, show_default=True, type=float,
+              help="Segundos de espera quando a rotina roda num worker RQ.")
+@with_appcontext
+def import_gsan_command(directory, wait):
+    """Import GSAN tables exported as CSV (one file per table) as a job."""
+    from pathlib import Path
+
+    from core.gsan_import.job import JOB_NAME, run_lines, wait_for_run
+    from core.toolkits.jobs import start_job
+
+    run_id = start_job(JOB_NAME, {"directory": str(Path(directory).resolve())})
+    run = wait_for_run(run_id, wait)
+    for line in run_lines(run):
+        click.echo(line)
+    if run.status != "done":
+        sys.exit(1)
+
+
+@sanea_group.command("demo")
+@click.option("--properties", required=True, type=click.IntRange(min=1),
+              help="Quantos imóveis de demonstração criar.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--export", "export_dir", default=None, type=click.Path(file_okay=False),
+              help="Exportação do GSAN cujo resumo dá as proporções.")
+@with_appcontext
+def demo_command(properties, seed, export_dir):
+    """Lay N synthetic properties over the imported skeleton (adds N each run)."""
+    from core.demo import DemoError, lay_demo_command
+
+    try:
+        lines = lay_demo_command(properties, seed=seed, export_dir=export_dir)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
+        click.echo(line)
+
+
 @sanea_group.group("api-token")
 def api_token_group():
     """Issue and revoke partner API tokens."""
