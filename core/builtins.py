@@ -59,3 +59,64 @@ def sanea_business_calendar(profile):
         state=profile.state,
         municipal_holidays=[(m, d) for m, d, _ in profile.municipal_holidays],
     )
+
+
+@hookimpl(trylast=True)
+def sanea_reports():
+    from core.reports import core_reports
+
+    return core_reports()
+
+
+@hookimpl(trylast=True)
+def sanea_jobs():
+    from core.toolkits.reports import report_jobs
+
+    return report_jobs()
+
+
+@hookimpl(trylast=True, specname="sanea_jobs")
+def sanea_jobs_gsan_import():
+    """Register the GSAN import job (``core.import_gsan``)."""
+    from core.gsan_import.job import job_definition
+
+    return [job_definition()]
+
+
+@hookimpl(trylast=True, specname="sanea_jobs")
+def sanea_jobs_billing():
+    """Register the billing cycle's jobs (``billing.*``)."""
+    from core.billing.jobs import billing_jobs
+
+    return billing_jobs()
+
+
+@hookimpl(trylast=True, specname="sanea_parameters")
+def sanea_parameters_billing():
+    """Declare the parameters of consumption and billing."""
+    return [
+        ParameterSpec(
+            "core", "consumption_average_months", "int", 6,
+            "Meses da média de consumo",
+            "Quantos meses válidos anteriores entram na média de consumo do imóvel.",
+        ),
+        ParameterSpec(
+            "core", "consumption_average_extra_months", "int", 6,
+            "Meses adicionais para achar a média",
+            "Até quantos meses além da janela procurar quando faltar histórico.",
+        ),
+        ParameterSpec(
+            "core", "consumption_hold_flags", "str", "excess,high,low",
+            "Consumos retidos para análise",
+            "Ocorrências que retêm a conta para análise, separadas por vírgula: "
+            "excess (estouro), high (alto consumo), low (baixo consumo).",
+        ),
+    ]
+
+
+@hookimpl(trylast=True, specname="sanea_reference_data")
+def sanea_reference_data_billing():
+    """Seed the credit types the billing cycle ships."""
+    from core.billing import REFERENCE_DIR
+
+    return [str(REFERENCE_DIR / "credit_type.csv")]

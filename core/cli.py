@@ -102,3 +102,100 @@ def catalogue_command(as_json, verify):
         click.echo()
     else:
         click.echo(render_text(entries))
+
+
+@sanea_group.command("import-gsan")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--wait", default=900, show_default=True, type=float,
+              help="Segundos de espera quando a rotina roda num worker RQ.")
+@with_appcontext
+def import_gsan_command(directory, wait):
+    """Import GSAN tables exported as CSV (one file per table) as a job."""
+    from pathlib import Path
+
+    from core.gsan_import.job import JOB_NAME, run_lines, wait_for_run
+    from core.toolkits.jobs import start_job
+
+    run_id = start_job(JOB_NAME, {"directory": str(Path(directory).resolve())})
+    run = wait_for_run(run_id, wait)
+    for line in run_lines(run):
+        click.echo(line)
+    if run.status != "done":
+        sys.exit(1)
+
+
+@sanea_group.command("demo")
+@click.option("--properties", required=True, type=click.IntRange(min=1),
+              help="Quantos imóveis de demonstração criar.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--export", "export_dir", default=None, type=click.Path(file_okay=False),
+              help="Exportação do GSAN cujo resumo dá as proporções.")
+@with_appcontext
+def demo_command(properties, seed, export_dir):
+    """Lay N synthetic properties over the imported skeleton (adds N each run)."""
+    from core.demo import DemoError, lay_demo_command
+
+    try:
+        lines = lay_demo_command(properties, seed=seed, export_dir=export_dir)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
+        click.echo(line)
+
+
+@sanea_group.group("api-token")
+def api_token_group():
+    """Issue and revoke partner API tokens."""
+
+
+@api_token_group.command("issue")
+@click.option("--partner", "partner_name", required=True, help="Nome do parceiro.")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help="Escopo (repita a opção); família:* concede a família.")
+@click.option("--label", default=None, help="Para que serve o token.")
+@click.option("--create-partner", is_flag=True, help="Cria o parceiro (BOT) se faltar.")
+@with_appcontext
+def api_token_issue_command(partner_name, scopes, label, create_partner):
+    """Issue a token and print it once; only its hash is stored."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.toolkits.api_models import Partner, TokenRequestError, issue_token
+
+    db.session.info["actor"] = "cli"
+    partner = db.session.scalar(select(Partner).filter_by(name=partner_name))
+    if partner is None and create_partner:
+        partner = Partner(name=partner_name, kind="BOT", channel="BOT", active=True)
+        db.session.add(partner)
+        db.session.flush()
+    if partner is None:
+        raise click.ClickException(f"Parceiro não encontrado: {partner_name}.")
+    try:
+        issued = issue_token(
+            db.session, partner, scopes, label=label, created_by="cli",
+            known_scopes=current_app.extensions["sanea.api"].known_scopes(),
+            env=current_app.config["SANEA_API_TOKEN_ENV"])
+    except TokenRequestError as exc:
+        db.session.rollback()
+        raise click.ClickException(" ".join(exc.errors)) from exc
+    click.echo(issued.token)
+
+
+@api_token_group.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def api_token_revoke_command(prefix):
+    """Revoke the token with this prefix."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.toolkits.api_models import PartnerToken, revoke_token
+
+    db.session.info["actor"] = "cli"
+    record = db.session.scalar(select(PartnerToken).filter_by(prefix=prefix))
+    if record is None:
+        raise click.ClickException(f"Token não encontrado: {prefix}.")
+    if revoke_token(db.session, record):
+        click.echo(f"Token {prefix} revogado.")
+    else:
+        click.echo(f"Token {prefix} já estava revogado.")

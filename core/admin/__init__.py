@@ -7,3 +7,11 @@ def register_core_views(appbuilder) -> None:
 
     cadastre.register(appbuilder)
     system.register(appbuilder)
+
+    from core.admin import reports
+
+    reports.register(appbuilder)
+
+    from core.admin import partners
+
+    partners.register(appbuilder)

@@ -4,4 +4,5 @@
 def import_models() -> None:
     """Import every core model module so its tables join the metadata."""
     from core.domain import audit, cadastre, parameters, reference  # noqa: F401
+    from core.domain import billing, metering  # noqa: F401
     from core.toolkits import api_models, jobs  # noqa: F401
