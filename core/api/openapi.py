@@ -130,6 +130,9 @@ def _operation(route: Route, schemas: dict) -> dict:
     if route.request_schema is not None:
         operation["requestBody"] = {"required": True, "content": {
             JSON_MIME: {"schema": _schema_ref(route.request_schema, schemas)}}}
+    if "openapi_request_body" in route.extensions:  # e.g. a multipart upload
+        operation["requestBody"] = copy.deepcopy(
+            route.extensions["openapi_request_body"])
     if route.scope:
         operation["x-escopo"] = route.scope
     if route.use_case:

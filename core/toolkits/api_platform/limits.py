@@ -1,0 +1,200 @@
+"""Count calls in fixed windows and lock subjects after failed proofs (§2.8).
+
+Counters live in Redis when the deployment has one (``SANEA_REDIS_URL``),
+else in ``api_rate_counter`` through one upsert per hit, so every worker
+process of every host shares them. Locks always live in the database,
+next to the business rows they protect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.extensions import db
+from core.toolkits.api import ApiError
+from core.toolkits.api_platform.clock import now_utc, seconds_until
+from core.toolkits.api_platform.errors import RATE_LIMITED
+from core.toolkits.api_platform.models import FailureLock, PartnerPolicy, RateCounter
+
+EPOCH = datetime(1970, 1, 1)
+PURGE_CHANCE = 0.002  # share of hits that also delete expired counters
+
+
+@dataclass(frozen=True)
+class Hit:
+    """The outcome of counting one call against a limit."""
+
+    count: int
+    limit: int
+    resets_at: datetime  # naive UTC: the end of the window
+
+    @property
+    def allowed(self) -> bool:
+        """Tell whether the call is within the limit."""
+        return self.count <= self.limit
+
+    def retry_after(self, now: datetime | None = None) -> int:
+        """Return the seconds until the window ends."""
+        return seconds_until(self.resets_at, now)
+
+
+def _window(now: datetime, seconds: int) -> tuple[int, datetime]:
+    number = int((now - EPOCH).total_seconds() // seconds)
+    return number, EPOCH + timedelta(seconds=(number + 1) * seconds)
+
+
+def _db_increment(key: str, expires_at: datetime) -> int:
+    session = db.session
+    table = RateCounter.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(key=key, count=1, expires_at=expires_at)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key], set_={"count": table.c.count + 1}
+    ).returning(table.c.count)
+    count = session.execute(statement).scalar_one()
+    if random.random() < PURGE_CHANCE:
+        session.execute(delete(table).where(table.c.expires_at < expires_at
+                                            - timedelta(hours=2)))
+    session.commit()
+    return count
+
+
+def _redis_increment(connection, key: str, ttl: int) -> int:
+    pipeline = connection.pipeline()
+    pipeline.incr(key)
+    pipeline.expire(key, ttl + 1)
+    count, _ = pipeline.execute()
+    return int(count)
+
+
+def _redis_namespace() -> str:
+    """Keep each deployment's counters apart when several share one Redis."""
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    return f"sanea:api:rate:{hashlib.sha256(database.encode()).hexdigest()[:12]}:"
+
+
+def hit(key: str, limit: int, window_seconds: int, now: datetime | None = None) -> Hit:
+    """Count one call for ``key`` in its current window and tell the outcome."""
+    now = now or now_utc()
+    number, resets_at = _window(now, window_seconds)
+    counter_key = f"{key}:{window_seconds}:{number}"
+    redis = current_app.extensions.get("sanea.redis")
+    if redis is not None:
+        count = _redis_increment(redis, _redis_namespace() + counter_key,
+                                 window_seconds)
+    else:
+        count = _db_increment(counter_key, resets_at)
+    return Hit(count, limit, resets_at)
+
+
+def enforce(key: str, limit: int, window_seconds: int, detail: str) -> Hit:
+    """Count a call and refuse it with 429 and Retry-After beyond the limit."""
+    outcome = hit(key, limit, window_seconds)
+    if not outcome.allowed:
+        raise ApiError(RATE_LIMITED, detail,
+                       headers={"Retry-After": str(outcome.retry_after())})
+    return outcome
+
+
+# --- partner policies ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyValues:
+    """A partner's limits, with the defaults filled in."""
+
+    customer_rate_limit_per_minute: int = 60
+    document_attempts_per_hour: int = 10
+    identification_policy: str | None = None
+
+
+def partner_policy(partner_id: int) -> PolicyValues:
+    """Return the partner's own limits, or the defaults when it has no row."""
+    row = db.session.get(PartnerPolicy, partner_id)
+    if row is None:
+        return PolicyValues()
+    return PolicyValues(row.customer_rate_limit_per_minute,
+                        row.document_attempts_per_hour,
+                        row.identification_policy or None)
+
+
+# --- locks ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockState:
+    """A subject's failed proofs, the proofs it has left and its lock."""
+
+    failures: int
+    remaining: int
+    locked_until: datetime | None
+
+    @property
+    def locked(self) -> bool:
+        """Tell whether the last failure locked the subject."""
+        return self.locked_until is not None
+
+
+def locked_until(subject: str, now: datetime | None = None) -> datetime | None:
+    """Return when the subject's lock ends, or None when it is not locked."""
+    now = now or now_utc()
+    until = db.session.scalar(
+        select(FailureLock.locked_until).where(FailureLock.subject == subject)
+    )
+    return until if until is not None and until > now else None
+
+
+def _lock_row(subject: str) -> FailureLock:
+    row = db.session.get(FailureLock, subject, with_for_update=True)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = FailureLock(subject=subject, failures=0)
+            db.session.add(row)
+    except IntegrityError:  # another request created it first
+        row = db.session.get(FailureLock, subject, with_for_update=True,
+                             populate_existing=True)
+    return row
+
+
+def record_failure(
+    subject: str,
+    max_failures: int,
+    lock_for: timedelta,
+    window: timedelta | None = None,
+    now: datetime | None = None,
+) -> LockState:
+    """Count one failed proof; the ``max_failures``-th locks for ``lock_for``.
+
+    Failures older than ``window`` (from the first one) and those before an
+    ended lock no longer count. The caller commits.
+    """
+    now = now or now_utc()
+    row = _lock_row(subject)
+    ended = row.locked_until is not None and row.locked_until <= now
+    stale = (window is not None and row.first_failure_at is not None
+             and now - row.first_failure_at >= window)
+    if ended or stale or not row.failures:
+        row.failures, row.first_failure_at, row.locked_until = 0, now, None
+    row.failures += 1
+    if row.failures >= max_failures:
+        row.locked_until = now + lock_for
+    db.session.flush()
+    remaining = max(0, max_failures - row.failures)
+    return LockState(row.failures, remaining, row.locked_until)
+
+
+def clear_failures(subject: str) -> None:
+    """Forget a subject's failed proofs (after a successful one); flush only."""
+    db.session.execute(delete(FailureLock).where(FailureLock.subject == subject))
