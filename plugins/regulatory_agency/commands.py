@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_app_context
@@ -36,6 +36,7 @@ from plugins.regulatory_agency.models import (
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 _REFERENCE = re.compile(r"^(\d{4})(\d{2})$|^(\d{2})/(\d{4})$")
 
 
@@ -60,8 +61,8 @@ class LinkInput:
     """A municipality to regulate; an empty date takes the agency's vigência."""
 
     municipality_id: int
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: date | str | None = None
+    valid_until: date | str | None = None
 
 
 @dataclass
@@ -72,8 +73,8 @@ class AgencyInput:
     acronym: str = ""
     cnpj: str = ""
     sphere: str = ""
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: date | str | None = None
+    valid_until: date | str | None = None
     address: str = ""
     phone: str = ""
     email: str = ""
@@ -194,12 +195,30 @@ def _clean_transfer(data: AgencyInput, errors: list) -> dict:
     return {"transfer_percent": percent, "transfer_start_reference": reference}
 
 
+def _clean_date(value, label: str, errors: list) -> date | None:
+    """Return a date from a date or from text typed as aaaa-mm-dd or dd/mm/aaaa."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    errors.append(f"{label}: data inválida ({text}); use dd/mm/aaaa.")
+    return None
+
+
 def _clean_period(start, end, what: str, errors: list) -> dict:
-    if start is None:
+    first = _clean_date(start, f"Início da vigência {what}", errors)
+    last = _clean_date(end, f"Fim da vigência {what}", errors)
+    if first is None and not _given(start):
         errors.append(f"Informe o início da vigência {what}.")
-    elif end is not None and end < start:
+    elif first and last and last < first:
         errors.append(f"O fim da vigência {what} não pode ser anterior ao início.")
-    return {"valid_from": start, "valid_until": end}
+    return {"valid_from": first, "valid_until": last}
 
 
 def _check_unique(values: dict, errors: list, exclude_id: int | None) -> None:
@@ -256,19 +275,25 @@ def _overlaps(a: _Link, b: _Link) -> bool:
     return a_before_b_ends and b_before_a_ends
 
 
+def _resolve_link(item: LinkInput, values: dict, errors: list) -> _Link | None:
+    municipality = db.session.get(Municipality, item.municipality_id)
+    if municipality is None:
+        errors.append(f"Município não encontrado (código {item.municipality_id}).")
+        return None
+    found: list[str] = []
+    period = _clean_period(
+        item.valid_from or values["valid_from"],
+        item.valid_until or values["valid_until"], f"de {municipality}", found,
+    )
+    if values["valid_from"] is None and not _given(item.valid_from):
+        return None  # the agency's own error already asks for its start
+    errors.extend(found)
+    return None if found else _Link(municipality, **period)
+
+
 def _resolve_links(links: list[LinkInput], values: dict, errors: list) -> list[_Link]:
-    resolved = []
-    for item in links:
-        municipality = db.session.get(Municipality, item.municipality_id)
-        if municipality is None:
-            errors.append(f"Município não encontrado (código {item.municipality_id}).")
-            continue
-        resolved.append(_Link(
-            municipality,
-            item.valid_from or values["valid_from"],
-            item.valid_until or values["valid_until"],
-        ))
-    return resolved
+    resolved = [_resolve_link(item, values, errors) for item in links]
+    return [link for link in resolved if link is not None]
 
 
 def _inside_agency(link: _Link, values: dict) -> bool:
@@ -279,16 +304,7 @@ def _inside_agency(link: _Link, values: dict) -> bool:
     return link.valid_until is not None and link.valid_until <= values["valid_until"]
 
 
-def _link_period_errors(link: _Link, values: dict, errors: list) -> bool:
-    if link.valid_from is None:
-        if values["valid_from"] is not None:  # else the agency's error says it
-            errors.append(f"Informe o início da vigência de {link.municipality}.")
-        return False
-    if link.valid_until is not None and link.valid_until < link.valid_from:
-        errors.append(
-            f"O fim da vigência de {link.municipality} não pode ser anterior ao início."
-        )
-        return False
+def _inside_errors(link: _Link, values: dict, errors: list) -> None:
     if values["valid_from"] and not _inside_agency(link, values):
         errors.append(
             f"A vigência de {link.municipality} "
@@ -296,7 +312,6 @@ def _link_period_errors(link: _Link, values: dict, errors: list) -> bool:
             f"da vigência da agência "
             f"({format_period(values['valid_from'], values['valid_until'])})."
         )
-    return True
 
 
 def _other_agency_errors(link: _Link, values: dict, exclude_id, errors: list) -> None:
@@ -317,8 +332,7 @@ def _check_links(new, values: dict, errors: list, exclude_id=None, kept=()) -> N
     """Check new links: their periods, repeats, and other agencies' links."""
     checked: list[_Link] = list(kept)
     for link in new:
-        if not _link_period_errors(link, values, errors):
-            continue
+        _inside_errors(link, values, errors)
         if any(
             prior.municipality.id == link.municipality.id and _overlaps(prior, link)
             for prior in checked
@@ -424,20 +438,20 @@ def _get_link(link_id: int) -> RegulatedMunicipality:
     return row
 
 
-def update_municipality(
-    link_id: int, valid_from: date | None, valid_until: date | None
-) -> RegulatedMunicipality:
-    """Change the vigência of a municipality link."""
+def update_municipality(link_id: int, valid_from, valid_until) -> RegulatedMunicipality:
+    """Change the vigência of a municipality link (dates or typed text)."""
     row = _get_link(link_id)
     errors: list[str] = []
-    values = _values_of(row.regulator)
-    link = _Link(row.municipality, valid_from, valid_until)
-    kept = [_as_link(other) for other in row.regulator.municipalities
-            if other.id != row.id]
-    _check_links([link], values, errors, exclude_id=row.regulator_id, kept=kept)
+    period = _clean_period(valid_from, valid_until, f"de {row.municipality}", errors)
+    if not errors:
+        kept = [_as_link(other) for other in row.regulator.municipalities
+                if other.id != row.id]
+        link = _Link(row.municipality, **period)
+        _check_links([link], _values_of(row.regulator), errors,
+                     exclude_id=row.regulator_id, kept=kept)
     _fail_if(errors)
 
-    row.valid_from, row.valid_until = valid_from, valid_until
+    row.valid_from, row.valid_until = period["valid_from"], period["valid_until"]
     db.session.commit()
     log.info("municipality link %s of regulatory agency %s updated",
              row.id, row.regulator_id)

@@ -54,6 +54,11 @@ def _text(label: str, description: str = "") -> StringField:
     return StringField(label, description=description, widget=BS3TextFieldWidget())
 
 
+def _date(label: str, description: str = "") -> StringField:
+    """A date typed as text: the command parses it and reports a bad one."""
+    return StringField(label, description=description, widget=DatePickerWidget())
+
+
 SPHERE_CHOICES = [("", "Selecione"), *SPHERES.items()]
 
 
@@ -76,8 +81,8 @@ class AgencyEditForm(DynamicForm):
     transfer_start_reference = _text(
         "Referência inicial do repasse", "AAAAMM: mês a partir do qual o repasse vale."
     )
-    valid_from = BrDateField("Início da vigência")
-    valid_until = BrDateField("Fim da vigência", description="Vazio: em aberto.")
+    valid_from = _date("Início da vigência", "dd/mm/aaaa ou aaaa-mm-dd.")
+    valid_until = _date("Fim da vigência", "Vazio: em aberto.")
     active = BooleanField("Ativa", default=True, description="Indicador de uso.")
 
 
@@ -97,8 +102,8 @@ class AgencyAddForm(AgencyEditForm):
 class LinkEditForm(DynamicForm):
     """Change the vigência of a municipality link."""
 
-    valid_from = BrDateField("Início da vigência")
-    valid_until = BrDateField("Fim da vigência", description="Vazio: em aberto.")
+    valid_from = _date("Início da vigência", "dd/mm/aaaa ou aaaa-mm-dd.")
+    valid_until = _date("Fim da vigência", "Vazio: em aberto.")
 
 
 class LinkAddForm(LinkEditForm):
@@ -112,29 +117,32 @@ class LinkAddForm(LinkEditForm):
         "Município", query_func=municipalities, get_pk_func=lambda item: item.id,
         allow_blank=True, blank_text="Selecione", widget=Select2Widget(),
     )
-    valid_from = BrDateField(
-        "Início da vigência", description="Vazio: o início da vigência da agência."
-    )
-    valid_until = BrDateField(
-        "Fim da vigência", description="Vazio: o fim da vigência da agência."
-    )
+    valid_from = _date("Início da vigência", "Vazio: o início da vigência da agência.")
+    valid_until = _date("Fim da vigência", "Vazio: o fim da vigência da agência.")
 
 
 class FilterForm(Form):
-    """The criteria of the filter screen (GET; every field optional)."""
+    """The criteria of the filter screen (GET; every field optional).
+
+    Unknown choices select nothing instead of failing: the criteria only
+    narrow the list, and WTForms' own choice error is not in Portuguese.
+    """
 
     name = StringField("Nome")
     name_match = RadioField(
         "Tipo de pesquisa",
         choices=[(STARTS_WITH, "Iniciando pelo texto"), (CONTAINS, "Contendo o texto")],
-        default=STARTS_WITH,
+        default=STARTS_WITH, validate_choice=False,
     )
     acronym = StringField("Sigla")
     cnpj = StringField("CNPJ")
-    sphere = SelectField("Esfera", choices=[("", "Todas"), *SPHERES.items()])
-    municipality = SelectField("Município regulado", choices=[], validate_choice=False)
+    sphere = SelectField("Esfera", choices=[("", "Todas"), *SPHERES.items()],
+                         default="", validate_choice=False)
+    municipality = SelectField("Município regulado", choices=[], default="",
+                               validate_choice=False)
     situation = SelectField(
-        "Situação", choices=[("", "Todas"), (ACTIVE, "Ativa"), (INACTIVE, "Inativa")]
+        "Situação", choices=[("", "Todas"), (ACTIVE, "Ativa"), (INACTIVE, "Inativa")],
+        default="", validate_choice=False,
     )
     valid_on = BrDateField("Vigente em", widget=None)
     go_to_update = BooleanField("Atualizar (abre a alteração quando há um só resultado)")

@@ -53,6 +53,31 @@ LINK_LABELS = {
 }
 
 
+def _blank(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _reference(value) -> str:
+    return "" if not value else f"{value % 100:02d}/{value // 100}"
+
+
+def _phone(value) -> str:
+    if not value:
+        return ""
+    return f"({value[:2]}) {value[2:-4]}-{value[-4:]}"
+
+
+AGENCY_FORMATTERS = {
+    "address": _blank, "email": _blank, "website": _blank, "ombudsman": _blank,
+    "phone": _phone, "transfer_percent": _percent,
+    "transfer_start_reference": _reference,
+}
+
+
 def _flash_errors(error: commands.AgencyError) -> None:
     for message in error.errors:
         flash(message, "danger")
@@ -194,6 +219,7 @@ class RegulatorView(CommandCrudMixin, SaneaModelView):
                       "transfer_start_reference", "valid_from", "valid_until",
                       "situation", "municipality_names"]
     label_columns = AGENCY_LABELS
+    formatters_columns = AGENCY_FORMATTERS
     order_columns = ["acronym", "name"]
     base_order = ("acronym", "asc")
 
