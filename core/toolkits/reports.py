@@ -8,6 +8,19 @@ header (utility, title, parameters, date, page numbers), picks the PDF
 engine by row count (xhtml2pdf for documents, reportlab for listings),
 writes XLSX in openpyxl's write-only mode and CSV for Excel in pt_BR, and
 renders in the background as the job ``reports.render``.
+
+Limitations:
+
+- A query returns its rows as lists in memory; XLSX is written in
+  constant memory but the rows are not streamed from the database, so a
+  listing of hundreds of thousands of rows needs a streaming query first.
+- ``choice`` parameters list every option in the form (every sector of
+  the utility, for instance); a utility with thousands of them needs a
+  search field instead of a select.
+- Files stored by ``reports.render`` are kept until someone deletes them:
+  there is no retention rule yet.
+- The reportlab listing never wraps a cell: text wider than its column is
+  cut with an ellipsis (see ``core.toolkits.pdf.table_to_pdf``).
 """
 
 from __future__ import annotations
