@@ -120,3 +120,48 @@ def sanea_reference_data_billing():
     from core.billing import REFERENCE_DIR
 
     return [str(REFERENCE_DIR / "credit_type.csv")]
+
+
+@hookimpl(trylast=True, specname="sanea_parameters")
+def sanea_parameters_collection():
+    """Declare the parameters of service, payments, collection and installments."""
+    from core.collection.hooks import parameters
+
+    return parameters()
+
+
+@hookimpl(trylast=True, specname="sanea_reference_data")
+def sanea_reference_data_collection():
+    """Seed channels, closing reasons, service types, debit types and actions."""
+    from core.collection.hooks import reference_files
+
+    return reference_files()
+
+
+@hookimpl(trylast=True, specname="sanea_jobs")
+def sanea_jobs_collection():
+    """Register the jobs ``payments.*``, ``collection.*`` and ``service.*``."""
+    from core.collection.hooks import jobs
+
+    return jobs()
+
+
+@hookimpl(trylast=True)
+def sanea_references_to_regulator(regulator_id):
+    from core.service.commands import count_requests_of_regulator
+
+    return ("Registros de atendimento", count_requests_of_regulator(regulator_id))
+
+
+@hookimpl(trylast=True)
+def sanea_work_order_updates():
+    from core.service.updates import CORE_UPDATES
+
+    return CORE_UPDATES
+
+
+@hookimpl(trylast=True)
+def sanea_work_order_closed(work_order):
+    from core.collection.hooks import work_order_closed
+
+    work_order_closed(work_order)

@@ -80,6 +80,16 @@ def sanea_references_to_regulator(regulator_id):
     """Return (label, count) of rows that reference a regulatory agency."""
 
 
+@hookspec
+def sanea_work_order_updates():
+    """Return ``{key: CommercialUpdate}`` run when a work order is executed."""
+
+
+@hookspec
+def sanea_work_order_closed(work_order):
+    """React to a work order just closed, executed or not (same transaction)."""
+
+
 # --- company profile -------------------------------------------------------
 
 

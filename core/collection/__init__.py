@@ -1,0 +1,1 @@
+"""Collection: slips, statements, late charges, actions, installment plans."""

@@ -1,0 +1,1 @@
+"""Customer service: requests (RA), routing, work orders (OS)."""
