@@ -122,6 +122,14 @@ def sanea_reference_data_billing():
     return [str(REFERENCE_DIR / "credit_type.csv")]
 
 
+@hookimpl(trylast=True, specname="sanea_demo_data")
+def sanea_demo_data_billing(session, rng):
+    """Prepare the demo's last month for billing: tariff, schedules, readings."""
+    from core.billing.demo import lay_billing_demo
+
+    lay_billing_demo(session, rng)
+
+
 @hookimpl(trylast=True, specname="sanea_parameters")
 def sanea_parameters_collection():
     """Declare the parameters of service, payments, collection and installments."""

@@ -15,3 +15,7 @@ def register_core_views(appbuilder) -> None:
     from core.admin import partners
 
     partners.register(appbuilder)
+
+    from core.admin import billing
+
+    billing.register(appbuilder)

@@ -42,7 +42,7 @@ def process_route(
     """
     run = prepare_route(group_id, month, route_id, bill, ctx.run_id)
     rows = queries.route_properties(route_id, month)
-    pending = [row for row in rows if not row.billed]
+    pending = [row for row in rows if not row[queries.BILLED]]
     ctx.count("already_billed", len(rows) - len(pending))
     for start in range(0, len(pending), BATCH_SIZE):
         _process_batch(ctx, run, pending[start : start + BATCH_SIZE])

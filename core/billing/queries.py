@@ -19,6 +19,7 @@ from core.extensions import db
 from core.services.billing_rules import shift_reference
 
 HISTORY_MONTHS = 24
+BILLED = 13  # position of the billed flag in a route_properties() row
 
 
 def _rows(statement) -> list:

@@ -421,6 +421,7 @@ class BillCategory(Model):
     __table_args__ = ({"info": OWNER},)
     id = Column(Integer, primary_key=True)
     bill_id = Column(ForeignKey("bill.id"), nullable=False, index=True)
+    bill = relationship("Bill", viewonly=True)
     reference_month = Column(Integer, nullable=False)
     category_id = Column(ForeignKey("category.id"), nullable=False)
     category = relationship(Category)
@@ -446,6 +447,7 @@ class BillBand(Model):
     __table_args__ = ({"info": OWNER},)
     id = Column(Integer, primary_key=True)
     bill_id = Column(ForeignKey("bill.id"), nullable=False, index=True)
+    bill = relationship("Bill", viewonly=True)
     reference_month = Column(Integer, nullable=False)
     category_id = Column(ForeignKey("category.id"), nullable=False)
     category = relationship(Category)
@@ -465,6 +467,7 @@ class BilledDebit(Model):
     __table_args__ = ({"info": OWNER},)
     id = Column(Integer, primary_key=True)
     bill_id = Column(ForeignKey("bill.id"), nullable=False, index=True)
+    bill = relationship("Bill", viewonly=True)
     reference_month = Column(Integer, nullable=False)
     pending_debit_id = Column(
         ForeignKey("pending_debit.id"), nullable=False, index=True
@@ -488,6 +491,7 @@ class RealisedCredit(Model):
     __table_args__ = ({"info": OWNER},)
     id = Column(Integer, primary_key=True)
     bill_id = Column(ForeignKey("bill.id"), nullable=False, index=True)
+    bill = relationship("Bill", viewonly=True)
     reference_month = Column(Integer, nullable=False)
     pending_credit_id = Column(
         ForeignKey("pending_credit.id"), nullable=False, index=True

@@ -1,0 +1,1 @@
+"""Documents a person reads as a page (bills, notices), rendered as PDF."""
