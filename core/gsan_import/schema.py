@@ -55,7 +55,9 @@ def _network(row: Row, column: str) -> bool | None:
 
 def _reference(row: Row, spec: Field, known: dict[str, set[int]]) -> int | None:
     value = row.integer(spec.gsan, spec.required)
-    if value is not None and value not in known.get(spec.ref, set()):
+    if spec.ref not in known:  # an auxiliary table the export left out
+        return value
+    if value is not None and value not in known[spec.ref]:
         row.problem(
             spec.gsan,
             f"valor '{value}' não corresponde a nenhuma linha de {spec.ref}.csv "

@@ -37,6 +37,10 @@ def count(model, imported_only=False):
     return db.session.scalar(query)
 
 
+def rows_of(query):
+    return db.session.execute(query).all()
+
+
 def by_code(model, code):
     return db.session.scalar(select(model).where(model.code == code))
 
@@ -217,6 +221,18 @@ def test_import_gsan_reads_optional_gsan_columns(app, tmp_path):
     assert (gate.rule_with_reading, gate.rule_without_reading) == (
         "measured", "minimum")
     assert gate.needs_review is False
+
+
+def test_import_gsan_places_by_area_code_without_the_state_table(app, tmp_path):
+    folder = tmp_path / "no_states"
+    write(folder, "municipio.csv", "muni_id,muni_nmmunicipio,unfe_id,muni_cdddd\n"
+          "1,CAMPINA GRANDE,15,83\n2,SEM DDD,15,\n")
+
+    result = run_import(app, folder)
+
+    assert result.exit_code == 0, result.output
+    states = dict(rows_of(select(c.Municipality.name, c.Municipality.state)))
+    assert states == {"CAMPINA GRANDE": "PB", "SEM DDD": "RN"}  # RN: the profile
 
 
 def test_import_gsan_collects_every_problem(app, tmp_path):
