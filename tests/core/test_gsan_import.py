@@ -12,7 +12,7 @@ from core.gsan_import import GsanImportError, import_gsan
 from core.gsan_import.naming import slug, unique_code
 from core.params import set_parameter
 from core.toolkits.jobs import JobRun
-from tests.conftest import shared_dir
+from tests.conftest import REDIS_URL, need, shared_dir
 
 SKELETON_TABLES = {
     c.Municipality: 16, c.Locality: 25, c.Sector: 70, c.Block: 6532, c.Route: 509,
@@ -280,6 +280,29 @@ def test_import_gsan_refuses_a_missing_folder(app, tmp_path):
 
     assert result.exit_code == 1
     assert f"{tmp_path / 'nowhere'}: pasta não encontrada" in result.output
+
+
+@pytest.mark.redis
+def test_import_gsan_runs_on_an_rq_worker(make_app):
+    need(bool(REDIS_URL), "SANEA_TEST_REDIS_URL not set")
+    from core import worker
+    from core.demo import SKELETON_DIR
+    from core.gsan_import.job import run_lines, wait_for_run
+    from core.toolkits.jobs import start_job
+
+    app = make_app(redis_url=REDIS_URL)
+    with app.app_context():
+        queue = app.extensions["sanea.queue"]
+        queue.empty()
+        run_id = start_job("core.import_gsan", {"directory": str(SKELETON_DIR)})
+        worker.set_app(app)
+        worker.AppSimpleWorker([queue], connection=queue.connection).work(burst=True)
+        run = wait_for_run(run_id, timeout=0)
+
+        assert (run.mode, run.status) == ("rq", "done")
+        assert "  quadra: 40 adicionada(s), 0 inalterada(s), 0 não mapeada(s)" in (
+            run_lines(run))
+        assert count(c.Block) == 40
 
 
 def test_import_gsan_job_is_registered(app):
