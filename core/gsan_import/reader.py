@@ -8,6 +8,7 @@ and the importer can refuse the whole export before writing anything.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ def read_table(path: Path, required: Iterable[str], problems: Problems) -> Table
     """Read one GSAN CSV file; record header and column-count problems."""
     text = _decode(path)
     first = text.split("\n", 1)[0]
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=_delimiter(first))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     header = [name.strip().lower() for name in next(reader, [])]
     table = Table(path.stem, path.name, header, problems)
     for column in required:

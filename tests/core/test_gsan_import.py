@@ -318,3 +318,24 @@ def test_slug_and_unique_code_for_gsan_descriptions():
     assert unique_code("fae", 14, taken) == "fae_14"
     assert unique_code("fae", 14, taken) == "fae_14_2"
     assert taken == {"fae", "fae_14", "fae_14_2"}
+
+
+def test_read_table_handles_bom_crlf_semicolons_and_windows_1252(tmp_path):
+    from core.gsan_import.reader import Problems, read_table
+
+    utf8 = tmp_path / "setor_comercial.csv"
+    utf8.write_bytes("\ufeffSTCM_ID;stcm_nmsetorcomercial\r\n"
+                     "1;\"SÃO JOSÉ\r\nNORTE\"\r\n2;CENTRO;X\r\n".encode())
+    latin = tmp_path / "bairro.csv"
+    latin.write_bytes("bair_id,bair_nmbairro\n7,CALUNGÁ\n".encode("cp1252"))
+    problems = Problems()
+
+    sectors = read_table(utf8, ["stcm_id"], problems)
+    districts = read_table(latin, ["bair_id"], problems)
+
+    assert sectors.columns == ["stcm_id", "stcm_nmsetorcomercial"]
+    assert [(row.line, row.raw("stcm_nmsetorcomercial")) for row in sectors.rows] == [
+        (3, "SÃO JOSÉ\r\nNORTE")]
+    assert [str(p) for p in problems.items] == [
+        "setor_comercial.csv, linha 4: a linha tem 3 colunas; o cabeçalho tem 2"]
+    assert districts.rows[0].raw("bair_nmbairro") == "CALUNGÁ"
