@@ -91,12 +91,14 @@ def worker_command(burst, simple):
 @sanea_group.command("catalogue")
 @click.option("--json", "as_json", is_flag=True, help="Saída JSON.")
 @click.option("--verify", is_flag=True, help="Roda os testes marcados.")
+@click.option("--only", multiple=True, metavar="UC",
+              help="Só este caso de uso (repetível), ex.: --only UC2099.")
 @with_appcontext
-def catalogue_command(as_json, verify):
+def catalogue_command(as_json, verify, only):
     """List each use case with its plugin, companies and marked tests."""
     from core.catalogue import build_catalogue, render_text
 
-    entries = build_catalogue(verify=verify)
+    entries = build_catalogue(verify=verify, only=only)
     if as_json:
         json.dump(entries, sys.stdout, ensure_ascii=False, indent=2)
         click.echo()

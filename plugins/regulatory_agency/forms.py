@@ -145,4 +145,6 @@ class FilterForm(Form):
         default="", validate_choice=False,
     )
     valid_on = BrDateField("Vigente em", widget=None)
-    go_to_update = BooleanField("Atualizar (abre a alteração quando há um só resultado)")
+    go_to_update = BooleanField(
+        "Atualizar (abre a alteração quando há um só resultado)"
+    )

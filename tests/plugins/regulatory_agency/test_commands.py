@@ -27,8 +27,9 @@ def _count(model) -> int:
 
 
 def _links(agency) -> list[tuple[str, date, date | None]]:
+    rows = sorted(agency.municipalities, key=lambda r: r.municipality.name)
     return [(link.municipality.name, link.valid_from, link.valid_until)
-            for link in sorted(agency.municipalities, key=lambda r: r.municipality.name)]
+            for link in rows]
 
 
 @pytest.mark.uc("UC2099")

@@ -76,7 +76,8 @@ def _filter_rows(page: str) -> list[str]:
 
 def _agency(acronym: str) -> Regulator:
     db.session.expire_all()
-    return db.session.scalars(select(Regulator).where(Regulator.acronym == acronym)).one()
+    statement = select(Regulator).where(Regulator.acronym == acronym)
+    return db.session.scalars(statement).one()
 
 
 @pytest.mark.uc("UC2099")
