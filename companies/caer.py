@@ -17,7 +17,7 @@ PROFILE = CompanyProfile(
     pix_merchant_name="CAER",
     pix_merchant_city="BOA VISTA",
     municipal_holidays=((6, 9, "Aniversário de Boa Vista"),),
-    plugins=(),
+    plugins=("customer_access",),
     aliases=("CAERR",),
 )
 

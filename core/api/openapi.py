@@ -101,6 +101,9 @@ def _responses(route: Route, schemas: dict) -> dict:
         success["content"] = {
             JSON_MIME: {"schema": _schema_ref(route.response_schema, schemas)}}
     responses = {str(route.status): success}
+    for status, extra in route.extensions.get("openapi_responses", {}).items():
+        # other successes of the route (202 besides 200...)
+        responses[str(status)] = {"headers": headers, **copy.deepcopy(extra)}
     by_status = defaultdict(list)
     for kind in _error_kinds(route):
         if kind not in by_status[kind.status]:

@@ -195,6 +195,14 @@ def record_failure(
     return LockState(row.failures, remaining, row.locked_until)
 
 
+def lock_subject(subject: str, until: datetime) -> None:
+    """Lock a subject until a given instant, whatever its failures; flush only."""
+    row = _lock_row(subject)
+    row.locked_until = max(until, row.locked_until or until)
+    row.first_failure_at = row.first_failure_at or now_utc()
+    db.session.flush()
+
+
 def clear_failures(subject: str) -> None:
     """Forget a subject's failed proofs (after a successful one); flush only."""
     db.session.execute(delete(FailureLock).where(FailureLock.subject == subject))

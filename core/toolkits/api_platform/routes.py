@@ -14,7 +14,20 @@ is False (read-only POSTs such as ``…:verificar``).
 
 from __future__ import annotations
 
-from core.toolkits.api import STATE_CHANGING, Param
+import json
+
+from flask import request
+from jsonschema import Draft202012Validator
+
+from core.toolkits.api import (
+    JSON_MIME,
+    MALFORMED_REQUEST,
+    STATE_CHANGING,
+    VALIDATION,
+    ApiError,
+    Param,
+    schema_errors,
+)
 from core.toolkits.api_models import CHANNELS
 from core.toolkits.api_platform.errors import (
     CURSOR_INVALID,
@@ -66,9 +79,15 @@ def platform_route(
     params=(),
     errors=(),
     extensions=None,
+    also=(),
+    body_doc=None,
     **options,
 ):
-    """Return the decorator of a route with the platform's parameters and errors."""
+    """Return the decorator of a route with the platform's parameters and errors.
+
+    ``also`` lists :func:`also_answers` entries; ``body_doc`` documents a
+    body the toolkit does not parse itself (optional JSON, multipart).
+    """
     method = method.upper()
     idempotent = method in STATE_CHANGING if idempotent is None else idempotent
     params, kinds, extra = list(params), list(errors), dict(extensions or {})
@@ -89,5 +108,39 @@ def platform_route(
         extra["x-paginada"] = True
     params.append(CHANNEL_PARAM)
     kinds.append(RATE_LIMITED)
+    if also:
+        extra["openapi_responses"] = {k: v for entry in also for k, v in entry.items()}
+    if body_doc is not None:
+        extra["openapi_request_body"] = body_doc
     return api.route(method, path, params=tuple(params), errors=_unique(kinds),
                      extensions=extra, **options)
+
+
+def also_answers(status: int, description: str, schema=None) -> dict:
+    """Describe another success status of a route (``openapi_responses``)."""
+    entry: dict = {"description": description}
+    if schema is not None:
+        entry["content"] = {JSON_MIME: {"schema": dict(schema)}}
+    return {str(status): entry}
+
+
+def optional_json_body(schema) -> dict:
+    """Document a JSON body the route accepts but does not require."""
+    return {"required": False, "content": {JSON_MIME: {"schema": dict(schema)}}}
+
+
+def read_optional_json(schema) -> dict:
+    """Parse an optional JSON body: {} when absent, 400/422 when invalid."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(MALFORMED_REQUEST, "O corpo não é um JSON válido.") from None
+    wrong_type, errors = schema_errors(Draft202012Validator(schema), body)
+    if wrong_type:
+        raise ApiError(MALFORMED_REQUEST, "Há campos com tipo inválido.", errors=errors)
+    if errors:
+        raise ApiError(VALIDATION, "Há campos inválidos.", errors=errors)
+    return body

@@ -1,0 +1,49 @@
+"""Send the plugin's e-mails through the core's e-mail service (:mod:`core.notify`).
+
+Templates live in ``templates/email/customer_access/`` of the plugin, which
+:func:`register_templates` puts on the application's template path.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app
+
+log = logging.getLogger(__name__)
+TEMPLATES = Blueprint("customer_access_email", __name__, template_folder="templates")
+
+
+class MailUnavailable(RuntimeError):
+    """The mail provider refused or failed to take the message."""
+
+
+def register_templates(app) -> None:
+    """Make the plugin's e-mail templates visible to ``render_template``."""
+    if TEMPLATES.name not in app.blueprints:
+        app.register_blueprint(TEMPLATES)
+
+
+def company_name() -> str:
+    """Return the company's short name, for messages."""
+    return current_app.extensions["sanea.profile"].short_name
+
+
+def deliver(to: str, template: str, context: dict) -> None:
+    """Hand one message to the core's e-mail service (SMTP or the outbox)."""
+    from core import notify
+
+    try:
+        notify.send_email(to, template, context)
+    except notify.EmailError as exc:
+        raise MailUnavailable(str(exc)) from exc
+
+
+def send(to: str, template: str, **values) -> None:
+    """Send template ``customer_access/<template>``; raise MailUnavailable on faults."""
+    context = {"company": company_name(), **values}
+    try:
+        deliver(to, f"customer_access/{template}", context)
+    except MailUnavailable as exc:
+        log.warning("e-mail %s not sent: %s", template, exc)
+        raise
