@@ -96,12 +96,15 @@ class CommandCrudMixin:
     """Run add, edit and delete through commands instead of FAB's datamodel."""
 
     def run_add(self, form) -> str:
+        """Insert from the validated form; return the success message."""
         raise NotImplementedError
 
     def run_edit(self, item, form) -> str:
+        """Change *item* from the validated form; return the success message."""
         raise NotImplementedError
 
     def run_delete(self, item) -> tuple[str, str]:
+        """Remove *item*; return the message and its flash category."""
         raise NotImplementedError
 
     def _add(self):

@@ -200,6 +200,21 @@ def test_municipality_screen_adds_and_removes_a_link(admin_client, arsep, places
     assert db.session.get(RegulatedMunicipality, link.id) is None
 
 
+@pytest.mark.uc("UC2100")
+def test_municipality_screen_closes_a_vigencia(admin_client, arsep):
+    natal = next(r for r in arsep.municipalities if r.municipality.name == "Natal")
+    url = f"/regulatedmunicipalityview/edit/{natal.id}"
+    token = csrf_token(admin_client.get(url).get_data(as_text=True))
+    response = admin_client.post(url, data={
+        "valid_from": "2016-01-01", "valid_until": "31/12/2024", "csrf_token": token,
+    }, follow_redirects=True)
+    assert ("Vigência de Natal/RN alterada: de 01/01/2016 a 31/12/2024."
+            in _page(response))
+    db.session.expire_all()
+    assert db.session.get(RegulatedMunicipality, natal.id).valid_until == date(
+        2024, 12, 31)
+
+
 @pytest.mark.uc("UC2101")
 def test_filter_screen_natal_in_force_lists_both(admin_client, places):
     _add_arsep(admin_client, places)
