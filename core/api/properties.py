@@ -12,7 +12,6 @@ from sqlalchemy import bindparam, select
 
 from core.domain.cadastre import Block, Locality, Property, PropertySubcategory, Sector
 from core.domain.reference import Category, SewerSituation, Subcategory, WaterSituation
-from core.extensions import db
 from core.services.identifiers import format_inscription, validate_registration
 from core.toolkits.api import ApiCall, ApiError, ErrorKind, Param, field_error
 
@@ -111,11 +110,11 @@ def parse_registration(text: str) -> int:
     return int(text)
 
 
-def property_rows(registration: int) -> list:
+def property_rows(connection, registration: int) -> list:
     """Fetch the property's rows (one per subcategory) in one query."""
     if registration > _LARGEST_KEY:
         return []
-    return db.session.execute(PROPERTY_QUERY, {"registration": registration}).all()
+    return connection.execute(PROPERTY_QUERY, {"registration": registration}).all()
 
 
 def property_document(rows: list) -> dict:
@@ -144,7 +143,7 @@ def property_document(rows: list) -> dict:
 
 def get_property(call: ApiCall, matricula: str) -> dict:
     """Consultar imóvel pela matrícula."""
-    rows = property_rows(parse_registration(matricula))
+    rows = property_rows(call.connection, parse_registration(matricula))
     if not rows:
         raise ApiError(PROPERTY_NOT_FOUND,
                        f"Não há imóvel com a matrícula {matricula}.")

@@ -36,9 +36,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, has_request_context, request
+from flask.sessions import SessionInterface
 from jsonschema import Draft202012Validator
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core.domain.base import utcnow
 from core.extensions import csrf, db
@@ -60,6 +64,7 @@ API_PREFIX = "/api/v1"
 PROBLEM_MIME = "application/problem+json"
 JSON_MIME = "application/json"
 REQUEST_ID_HEADER = "X-Request-Id"
+ACTOR_KEY = "sanea.api_actor"  # WSGI environ key: the partner's audit name
 TOUCH_INTERVAL = timedelta(minutes=5)  # how stale last_used_at may get
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -337,7 +342,12 @@ class Route:
 
 @dataclass
 class ApiCall:
-    """What a handler and the middlewares know about the call being served."""
+    """What a handler and the middlewares know about the call being served.
+
+    Reads may go through :attr:`connection`, a Core connection opened once
+    for the call (the token check uses it too) and closed after it; writes
+    go through ``db.session`` and commit once, as every command does.
+    """
 
     route: Route
     path_params: dict[str, str]
@@ -346,6 +356,20 @@ class ApiCall:
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    _connection: Connection | None = field(default=None, repr=False)
+
+    @property
+    def connection(self) -> Connection:
+        """Return the call's Core connection, opening it on first use."""
+        if self._connection is None:
+            self._connection = db.engine.connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Give the connection back to the pool (its reads are rolled back)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 Middleware = Callable[[ApiCall, Callable[[], Response]], Response]
@@ -510,16 +534,17 @@ def _invalid(detail: str) -> ApiError:
         "WWW-Authenticate": 'Bearer realm="sanea", error="invalid_token"'})
 
 
-def _touch(credential: Credential, now) -> None:
+def _touch(call: ApiCall, credential: Credential, now) -> None:
     """Record the token's use at most every TOUCH_INTERVAL (best effort)."""
     last = credential.last_used_at
     if last is not None and now - last < TOUCH_INTERVAL:
         return
+    connection = call.connection
     try:
-        touch_token(db.session, credential.token_id, now)
-        db.session.commit()
+        touch_token(connection, credential.token_id, now)
+        connection.commit()
     except SQLAlchemyError:
-        db.session.rollback()
+        connection.rollback()
         log.warning("token %s: could not record its last use", credential.prefix)
 
 
@@ -533,7 +558,7 @@ def authenticate_partner(call: ApiCall) -> None:
     registry: ApiRegistry = current_app.extensions["sanea.api"]
     if parts is None or parts.env != registry.token_env:
         raise _unauthenticated("Token não reconhecido.")
-    credential = find_credential(db.session, parts.prefix)
+    credential = find_credential(call.connection, parts.prefix)
     if credential is None or not secret_matches(parts.secret, credential.token_hash):
         raise _unauthenticated("Token não reconhecido.")
     now = utcnow()
@@ -548,8 +573,15 @@ def authenticate_partner(call: ApiCall) -> None:
         raise ApiError(ORIGIN_NOT_ALLOWED,
                        "Este token não pode ser usado a partir deste endereço.")
     call.partner = credential
-    db.session.info["actor"] = credential.actor  # author of audited changes
-    _touch(credential, now)
+    request.environ[ACTOR_KEY] = credential.actor  # author of audited changes
+    _touch(call, credential, now)
+
+
+@event.listens_for(Session, "before_flush")
+def _partner_as_actor(session, flush_context, instances):
+    """Name the calling partner as the author of what an API call changes."""
+    if has_request_context() and ACTOR_KEY in request.environ:
+        session.info["actor"] = request.environ[ACTOR_KEY]
 
 
 def check_scope(call: ApiCall) -> None:
@@ -732,7 +764,10 @@ def _dispatch(**path_params) -> Response:
     registry: ApiRegistry = current_app.extensions["sanea.api"]
     compiled = registry.compiled(request.url_rule.endpoint.rpartition(".")[2])
     call = ApiCall(compiled.route, path_params, request_id())
-    response = _serve(registry, call, compiled)
+    try:
+        response = _serve(registry, call, compiled)
+    finally:
+        call.close()
     if log.isEnabledFor(logging.INFO):
         partner = call.partner.partner_name if call.partner else "-"
         log.info("api %s %s -> %s in %.1f ms partner=%s request=%s",
@@ -774,6 +809,29 @@ def _api_error_handler(app: Flask, code: int, kind: ErrorKind, detail: str):
     return handle
 
 
+class _TokenOnlySessions(SessionInterface):
+    """Skip the cookie session for API calls that carry no cookie.
+
+    Partners authenticate by token; opening and saving Flask's signed
+    cookie session for them is pure cost. A call that sends a cookie (a
+    logged-in browser on FAB's /api/v1/menu/) keeps its session.
+    """
+
+    def __init__(self, inner: SessionInterface):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def open_session(self, app, request):
+        if _under_api(request.path) and "HTTP_COOKIE" not in request.environ:
+            return self.make_null_session(app)
+        return self.inner.open_session(app, request)
+
+    def save_session(self, app, session, response):
+        return self.inner.save_session(app, session, response)
+
+
 def _add_request_id(response: Response) -> Response:
     if _under_api(request.path):
         response.headers[REQUEST_ID_HEADER] = request_id()
@@ -792,5 +850,7 @@ def init_api(app: Flask, pm) -> ApiRegistry:
     registry.mount(app)
     _install_error_handlers(app)
     app.after_request(_add_request_id)
+    if not isinstance(app.session_interface, _TokenOnlySessions):
+        app.session_interface = _TokenOnlySessions(app.session_interface)
     install_log_masking(__name__, "core.api")
     return registry

@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, relationship
 
 from core.domain.base import Model, utcnow
@@ -347,7 +348,7 @@ CREDENTIAL_QUERY = (
 )
 
 
-def find_credential(session: Session, prefix: str) -> Credential | None:
+def find_credential(session: Session | Connection, prefix: str) -> Credential | None:
     """Load the token with this prefix and its partner in one query."""
     row = session.execute(CREDENTIAL_QUERY, {"prefix": prefix}).first()
     if row is None:
@@ -360,7 +361,7 @@ def find_credential(session: Session, prefix: str) -> Credential | None:
     )
 
 
-def touch_token(session: Session, token_id: int, when: datetime) -> None:
+def touch_token(session: Session | Connection, token_id: int, when: datetime) -> None:
     """Record a token's last use without auditing it (a Core UPDATE)."""
     session.execute(
         PartnerToken.__table__.update()
