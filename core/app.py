@@ -48,6 +48,10 @@ def _config(settings: Settings, profile) -> dict:
         "LANGUAGES": {"pt_BR": {"flag": "br", "name": "Português"}},
         "FAB_API_SWAGGER_UI": False,
         "FAB_ADD_SECURITY_API": False,
+        # Permissions are synced by `flask sanea init`, not at every start:
+        # the sync costs seconds per app (workers, tests) and changes nothing
+        # between deployments.
+        "FAB_UPDATE_PERMS": False,
         "WTF_CSRF_ENABLED": True,
         "SANEA_SETTINGS": settings,
     }
