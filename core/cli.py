@@ -201,3 +201,31 @@ def api_token_revoke_command(prefix):
         click.echo(f"Token {prefix} revogado.")
     else:
         click.echo(f"Token {prefix} já estava revogado.")
+
+
+@sanea_group.command("bill-group")
+@click.option("--group", "group_id", required=True, type=int,
+              help="Grupo de faturamento (id).")
+@click.option("--month", required=True, type=int, help="Referência AAAAMM.")
+@click.option("--consumption-only", is_flag=True,
+              help="Só consiste leituras e calcula consumos, sem gerar contas.")
+@click.option("--wait", default=3600, show_default=True, type=float,
+              help="Segundos de espera quando as rotas rodam em workers RQ.")
+@with_appcontext
+def bill_group_command(group_id, month, consumption_only, wait):
+    """Bill a group for a month (or only decide its consumption), route by route."""
+    from core.billing.errors import BillingError
+    from core.billing.jobs import BILL_GROUP, COMPUTE_CONSUMPTION, run_lines
+    from core.gsan_import.job import wait_for_run
+    from core.toolkits.jobs import start_job
+
+    name = COMPUTE_CONSUMPTION if consumption_only else BILL_GROUP
+    try:
+        run_id = start_job(name, {"group_id": group_id, "reference_month": month})
+    except BillingError as exc:
+        raise click.ClickException("\n".join(exc.errors)) from exc
+    run = wait_for_run(run_id, wait)
+    for line in run_lines(run):
+        click.echo(line)
+    if run.status != "done":
+        sys.exit(1)

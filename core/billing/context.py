@@ -26,6 +26,7 @@ from core.services.billing_rules import shift_reference
 from core.services.consumption import AnomalyRule
 
 DEFAULT_PERIOD_DAYS = 30
+RUN_CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -195,30 +196,71 @@ def due_dates(schedule: b.BillingSchedule) -> dict[int, date]:
     return {row.route_id: row.due_date for row in schedule.routes}
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every route of one run shares (read once per run and process)."""
+
+    settings: BillingSettings
+    refs: ReferenceData
+    book: TariffBook
+    reading_date: date
+    previous_reading_date: date | None
+    due_dates: dict[int, date]
+
+
+def _load_shared(group_id: int, month: int, bill: bool) -> _Shared:
+    schedule = find_schedule(group_id, month)
+    if schedule is None:
+        raise BillingError(f"O grupo {group_id} não tem cronograma para {month}.")
+    previous = find_schedule(group_id, shift_reference(month, -1))
+    return _Shared(
+        settings=load_settings(bill),
+        refs=ReferenceData.load(),
+        book=TariffBook.load(),
+        reading_date=schedule.reading_date,
+        previous_reading_date=previous.reading_date if previous else None,
+        due_dates=due_dates(schedule),
+    )
+
+
+def _shared(group_id: int, month: int, bill: bool, job_run_id: int | None) -> _Shared:
+    """Return the run's shared data, cached on the app for the run's chunks.
+
+    A run sees the tariffs and parameters as they were when its first chunk
+    in this process started; a call outside a job reads them every time.
+    """
+    if job_run_id is None:
+        return _load_shared(group_id, month, bill)
+    cache = current_app.extensions.setdefault("sanea.billing_runs", {})
+    key = (job_run_id, group_id, month, bill)
+    if key not in cache:
+        while len(cache) >= RUN_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = _load_shared(group_id, month, bill)
+    return cache[key]
+
+
 def prepare_route(
     group_id: int, month: int, route_id: int, bill: bool, job_run_id: int | None = None
 ) -> RouteRun:
     """Build the :class:`RouteRun` of one route, refusing a missing schedule."""
-    schedule = find_schedule(group_id, month)
-    if schedule is None:
-        raise BillingError(f"O grupo {group_id} não tem cronograma para {month}.")
-    due = due_dates(schedule).get(route_id)
+    shared = _shared(group_id, month, bill, job_run_id)
+    due = shared.due_dates.get(route_id)
     if bill and due is None:
         raise BillingError(
             f"O cronograma de {month} não tem vencimento para a rota {route_id}."
         )
-    previous = find_schedule(group_id, shift_reference(month, -1))
     pm = current_app.extensions["sanea.pm"]
     return RouteRun(
         group_id=group_id,
         route_id=route_id,
         month=month,
         bill=bill,
-        settings=load_settings(bill),
-        refs=ReferenceData.load(),
-        book=TariffBook.load(),
-        reading_date=schedule.reading_date,
-        previous_reading_date=previous.reading_date if previous else None,
+        settings=shared.settings,
+        refs=shared.refs,
+        book=shared.book,
+        reading_date=shared.reading_date,
+        previous_reading_date=shared.previous_reading_date,
         due_date=due,
         issued_on=today(),
         main_category=lambda economies: pm.hook.sanea_main_category(

@@ -2,12 +2,14 @@
 
 One batch of properties is one transaction: its consumption history, its
 billed readings, its bills with their lines and the installments of its
-pending debits and credits are written together with Core ``executemany``
-and committed at once. A crash between batches leaves whole batches
-behind, and a rerun skips every property that already has a bill for the
-month, so nothing is ever charged twice. Two runs racing on the same
-route collide on the bill's unique key: the loser's batch is rolled back
-and reported.
+pending debits and credits are written together in a few statements
+(inserts by COPY on PostgreSQL, executemany elsewhere; updates by one
+``UPDATE ... FROM unnest()`` on PostgreSQL, executemany elsewhere) and
+committed at once; nothing goes through the ORM row by row. A crash
+between batches leaves whole batches behind, and a rerun skips every
+property that already has a bill for the month, so nothing is ever
+charged twice. Two runs racing on the same route collide on the bill's
+unique key: the loser's batch is rolled back and reported.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from sqlalchemy import bindparam, delete, insert, update
+from psycopg.errors import UniqueViolation
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from core.billing import queries
@@ -26,10 +29,13 @@ from core.domain import billing as b
 from core.domain import metering as m
 from core.domain.base import utcnow
 from core.extensions import db
+from core.gsan_import.bulk import insert_rows
 from core.services.identifiers import format_registration
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+# A duplicate bill: SQLAlchemy's error, or psycopg's own when COPY hit it.
+CONFLICTS: tuple[type[Exception], ...] = (IntegrityError, UniqueViolation)
 
 
 def process_route(
@@ -56,8 +62,11 @@ def _load(batch: list, month: int, run: RouteRun) -> list[PropertyInput]:
     installations = queries.current_installations(ids)
     readings = queries.readings(ids, month)
     history = queries.water_history(ids, month, months)
-    debits = queries.pending_debits(ids, month) if run.bill else {}
-    credits = queries.pending_credits(ids, month) if run.bill else {}
+    debits, credits = {}, {}
+    if run.bill and any(row[queries.HAS_DEBITS] for row in batch):
+        debits = queries.pending_debits(ids, month)
+    if run.bill and any(row[queries.HAS_CREDITS] for row in batch):
+        credits = queries.pending_credits(ids, month)
     return [
         PropertyInput(
             row,
@@ -92,9 +101,10 @@ def _process_batch(ctx, run: RouteRun, batch: list) -> None:
             counts["held"] += 1
             listed.append((outcome.held, ref))
     try:
+        queries.relax_commit()
         write_outcomes(outcomes, run.month)
         db.session.commit()
-    except IntegrityError:
+    except CONFLICTS:
         db.session.rollback()
         log.warning(
             "billing route %s month %s: batch collided with another run",
@@ -122,7 +132,8 @@ def write_outcomes(outcomes: list[Outcome], month: int) -> None:
     history = m.ConsumptionHistory.__table__
     conn.execute(
         delete(history).where(
-            history.c.property_id.in_(ids), history.c.reference_month == month
+            queries.among(history.c.property_id, ids),
+            history.c.reference_month == month,
         )
     )
     _insert(conn, history, [row for o in outcomes for row in o.consumption])
@@ -142,18 +153,16 @@ def write_outcomes(outcomes: list[Outcome], month: int) -> None:
 
 
 def _insert(conn, table, rows: list[dict]) -> None:
+    """Insert rows in one go: COPY on PostgreSQL, executemany elsewhere."""
     if rows:
-        conn.execute(insert(table), rows)
+        insert_rows(db.session, table, rows)
 
 
 def _update(conn, table, rows: list[dict]) -> None:
-    """Update rows by their ``pk`` with one executemany."""
+    """Update rows by their ``pk``: one statement on PostgreSQL."""
     if rows:
         now = utcnow()
-        conn.execute(
-            update(table).where(table.c.id == bindparam("pk")),
-            [dict(row, updated_at=now) for row in rows],
-        )
+        queries.update_by_id(table, [dict(row, updated_at=now) for row in rows])
 
 
 def _write_readings(conn, outcomes: list[Outcome]) -> None:
@@ -170,16 +179,12 @@ def _write_readings(conn, outcomes: list[Outcome]) -> None:
 
 
 def _write_bills(conn, billed: list[Outcome]) -> None:
-    table = b.Bill.__table__
     now = utcnow()
-    bill_ids = (
-        conn.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [dict(o.bill, created_at=now) for o in billed],
-        )
-        .scalars()
-        .all()
+    _insert(conn, b.Bill.__table__, [dict(o.bill, created_at=now) for o in billed])
+    ids = queries.new_bill_ids(
+        [o.property_id for o in billed], billed[0].bill["reference_month"]
     )
+    bill_ids = [ids[o.property_id] for o in billed]
     lines = {"categories": [], "bands": [], "billed_debits": [], "realised_credits": []}
     for bill_id, outcome in zip(bill_ids, billed, strict=True):
         for name, rows in lines.items():

@@ -129,3 +129,14 @@ def billing_jobs() -> list[JobDefinition]:
             BILL_GROUP, "Faturar grupo", bill_route, split_bill_group, PARAMS_HELP
         ),
     ]
+
+
+def run_lines(run) -> list[str]:
+    """Describe a billing run for the CLI: status, counts, then what was listed."""
+    counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
+    lines = [f"Execução {run.id} ({run.title}): {run.status}, rotas {run.progress}."]
+    lines.append(f"Contagens: {counts or 'nenhuma'}.")
+    lines += [
+        f"  {error.get('ref') or '-'}: {error['message']}" for error in run.errors()
+    ]
+    return lines

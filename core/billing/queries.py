@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 
 from core.domain import billing as b
 from core.domain import cadastre as c
@@ -19,7 +30,19 @@ from core.extensions import db
 from core.services.billing_rules import shift_reference
 
 HISTORY_MONTHS = 24
-BILLED = 13  # position of the billed flag in a route_properties() row
+# Positions of the flags at the end of a route_properties() row.
+BILLED, HAS_DEBITS, HAS_CREDITS = 13, 14, 15
+
+
+def among(column, ids: list[int]):
+    """Return ``column IN ids``; on PostgreSQL as ``= ANY(array)``.
+
+    The array keeps one SQL text for every batch size, so the driver parses
+    and prepares it once instead of once per distinct IN list.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _rows(statement) -> list:
@@ -34,6 +57,13 @@ def route_properties(route_id: int, month: int) -> list:
     pt, bill = b.PropertyTariff.__table__, b.Bill.__table__
     billed = exists().where(
         and_(bill.c.property_id == p.c.id, bill.c.reference_month == month)
+    )
+    pd, pc = b.PendingDebit.__table__, b.PendingCredit.__table__
+    debits = exists().where(
+        pd.c.property_id == p.c.id, pd.c.status == "pending", pd.c.first_month <= month
+    )
+    credits = exists().where(
+        pc.c.property_id == p.c.id, pc.c.status == "pending", pc.c.first_month <= month
     )
     statement = (
         select(
@@ -51,6 +81,8 @@ def route_properties(route_id: int, month: int) -> list:
             sc.c.sewer_percent,
             pt.c.tariff_id,
             billed.label("billed"),
+            debits.label("has_debits"),
+            credits.label("has_credits"),
         )
         .join(blk, p.c.block_id == blk.c.id)
         .join(sec, p.c.sector_id == sec.c.id)
@@ -77,7 +109,7 @@ def economies(ids: list[int]) -> dict[int, list]:
     return _grouped(
         select(ps.c.property_id, ps.c.subcategory_id, sub.c.category_id, ps.c.economies)
         .join(sub, ps.c.subcategory_id == sub.c.id)
-        .where(ps.c.property_id.in_(ids))
+        .where(among(ps.c.property_id, ids))
         .order_by(ps.c.property_id, sub.c.category_id, ps.c.subcategory_id)
     )
 
@@ -95,7 +127,7 @@ def current_installations(ids: list[int]) -> dict[int, tuple]:
         )
         .join(meter, mi.c.meter_id == meter.c.id)
         .where(
-            mi.c.property_id.in_(ids),
+            among(mi.c.property_id, ids),
             mi.c.removed_on.is_(None),
             mi.c.measurement_type == "water",
         )
@@ -121,7 +153,7 @@ def readings(ids: list[int], month: int) -> dict[int, list]:
             rd.c.analysis_released,
         )
         .where(
-            rd.c.property_id.in_(ids),
+            among(rd.c.property_id, ids),
             rd.c.measurement_type == "water",
             rd.c.reference_month <= month,
             rd.c.reference_month > shift_reference(month, -HISTORY_MONTHS),
@@ -141,7 +173,7 @@ def water_history(ids: list[int], month: int, months: int) -> dict[int, list]:
             ch.c.consumption_type,
             ch.c.held,
         ).where(
-            ch.c.property_id.in_(ids),
+            among(ch.c.property_id, ids),
             ch.c.connection_type == "water",
             ch.c.reference_month < month,
             ch.c.reference_month >= shift_reference(month, -months),
@@ -162,7 +194,7 @@ def pending_debits(ids: list[int], month: int) -> dict[int, list]:
             pd.c.installments_billed,
         )
         .where(
-            pd.c.property_id.in_(ids),
+            among(pd.c.property_id, ids),
             pd.c.status == "pending",
             pd.c.first_month <= month,
             pd.c.installments_billed < pd.c.installments,
@@ -185,7 +217,7 @@ def pending_credits(ids: list[int], month: int) -> dict[int, list]:
             pc.c.residual,
         )
         .where(
-            pc.c.property_id.in_(ids),
+            among(pc.c.property_id, ids),
             pc.c.status == "pending",
             pc.c.first_month <= month,
         )
@@ -229,3 +261,52 @@ def group_routes(group_id: int) -> list:
         .where(route.c.billing_group_id == group_id)
         .order_by(route.c.code, route.c.id)
     )
+
+
+def new_bill_ids(property_ids: list[int], month: int) -> dict[int, int]:
+    """Return the id of the version-0 bill of each property for ``month``."""
+    bill = b.Bill.__table__
+    rows = _rows(
+        select(bill.c.property_id, bill.c.id).where(
+            among(bill.c.property_id, property_ids),
+            bill.c.reference_month == month,
+            bill.c.version == 0,
+        )
+    )
+    return dict(rows)
+
+
+def update_by_id(table, rows: list[dict]) -> None:
+    """Update each row whose id is ``row["pk"]`` with the row's other values.
+
+    PostgreSQL gets one ``UPDATE ... FROM unnest(arrays)`` whose text does
+    not change with the number of rows; other databases an executemany.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.connection().execute(
+            update(table).where(table.c.id == bindparam("pk")), rows
+        )
+        return
+    names = [name for name in rows[0] if name != "pk"]
+    pg = postgresql.dialect()
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=pg)}[])" for name in names
+    )
+    sets = ", ".join(f"{name} = v.{name}" for name in names)
+    statement = text(
+        f"UPDATE {table.name} SET {sets} FROM unnest(CAST(:pk AS INTEGER[]), "
+        f"{arrays}) AS v(pk, {', '.join(names)}) WHERE {table.name}.id = v.pk"
+    )
+    params = {name: [row[name] for row in rows] for name in ["pk", *names]}
+    db.session.connection().execute(statement, params)
+
+
+def relax_commit() -> None:
+    """Let this transaction's commit return before its WAL reaches the disk.
+
+    Safe for the billing job: a server crash may lose the last batches'
+    commits, never half of one, and a rerun bills them again. PostgreSQL
+    only; elsewhere nothing changes.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))

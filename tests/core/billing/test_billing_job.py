@@ -160,7 +160,7 @@ def test_a_racing_run_collides_on_the_unique_key_and_charges_nothing(app, monkey
     real = generate.queries.route_properties
 
     def stale(route_id, month):  # as seen by a run that started earlier
-        return [(*row[:-1], False) for row in real(route_id, month)]
+        return [(*row[:13], False, *row[14:]) for row in real(route_id, month)]
 
     monkeypatch.setattr(generate.queries, "route_properties", stale)
     racing = _run(world)
@@ -279,3 +279,24 @@ def test_tariff_change_inside_the_period_is_prorated_by_days(app):
         (date(2021, 1, 1), 16, Decimal("5.00"), Decimal("12.50")),
         (date(2025, 2, 24), 11, Decimal("10.00"), Decimal("29.03")),
     ]
+
+
+def test_bill_group_command_bills_and_refuses_in_portuguese(app):
+    from core.cli import sanea_group
+
+    world = build_world()
+    prop = world.add_property(install_reading=0)
+    world.read(prop, 10)
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    done = runner.invoke(sanea_group, ["bill-group", "--group", str(world.group.id),
+                                       "--month", str(MONTH)])
+    refused = runner.invoke(sanea_group, ["bill-group", "--group", str(world.group.id),
+                                          "--month", "202504"])
+
+    assert done.exit_code == 0, done.output
+    assert "Faturar grupo): done, rotas 1/1." in done.output
+    assert "billed 1" in done.output
+    assert refused.exit_code == 1
+    assert "não tem cronograma para 04/2025" in refused.output
