@@ -158,7 +158,7 @@ def sanea_jobs_collection():
 def sanea_references_to_regulator(regulator_id):
     from core.service.commands import count_requests_of_regulator
 
-    return ("Registros de atendimento", count_requests_of_regulator(regulator_id))
+    return ("registros de atendimento", count_requests_of_regulator(regulator_id))
 
 
 @hookimpl(trylast=True)

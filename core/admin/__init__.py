@@ -19,3 +19,9 @@ def register_core_views(appbuilder) -> None:
     from core.admin import billing
 
     billing.register(appbuilder)
+
+    from core.admin import collection, payments, service
+
+    service.register(appbuilder)
+    payments.register(appbuilder)
+    collection.register(appbuilder)

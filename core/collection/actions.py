@@ -30,8 +30,8 @@ from core.clock import today
 from core.collection.debts import Debt, open_bills, property_debts, total_of
 from core.collection.documents import issue_action_document
 from core.collection.errors import CollectionError
-from core.domain.billing import OPEN_BILL_STATUSES, Bill
 from core.domain.base import utcnow
+from core.domain.billing import OPEN_BILL_STATUSES, Bill
 from core.domain.cadastre import Locality, Property
 from core.domain.collection import (
     BillSettlement,
@@ -42,7 +42,7 @@ from core.domain.collection import (
 )
 from core.extensions import db
 from core.service.commands import issue_work_order
-from core.services.money import ZERO
+from core.services.money import ZERO, format_brl
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def select_property(prop: Property, action: CollectionAction,
                       x.amount) for x in lines]
     total = total_of(lines)
     if not _bounds(total, criterion.min_debt, criterion.max_debt):
-        return Selection(False, f"débito de {total} fora do critério")
+        return Selection(False, f"débito de {format_brl(total)} fora do critério")
     reason = _previous_documents(prop, action, reference_date)
     if reason:
         return Selection(False, reason)

@@ -22,10 +22,12 @@ from core.services.late_charges import (
     NO_CHARGES,
     FineMode,
     InterestMode,
-    LateCharges,
     LateChargeRules,
-    MonetaryIndex as IndexPair,
+    LateCharges,
     compute_late_charges,
+)
+from core.services.late_charges import (
+    MonetaryIndex as IndexPair,
 )
 
 

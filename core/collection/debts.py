@@ -120,8 +120,9 @@ class Debt:
 
 def _bill_line(bill: Bill, until: date, prop) -> Debt:
     balance = bill_balance(bill)
+    charges = late_charges(balance, bill.due_date, until, prop)
     return Debt("bill", bill, f"Conta {bill.reference_display}", bill.reference_month,
-                bill.due_date, balance, late_charges(balance, bill.due_date, until, prop))
+                bill.due_date, balance, charges)
 
 
 def _slip_line(slip: PaymentSlip, until: date, prop) -> Debt:

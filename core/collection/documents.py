@@ -158,7 +158,8 @@ def issue_action_document(prop: Property, action, lines: list[Debt], *,
         due_date=calendar.add_calendar_days_rolled(issued_on, action.due_days),
         valid_until=issued_on + timedelta(days=action.validity_days),
         charges_until=issued_on, action_status="pending", debt_status="pending",
-        created_by=actor, items=[_item(line) for line in lines if line.kind != "credit"],
+        created_by=actor,
+        items=[_item(line) for line in lines if line.kind != "credit"],
     )
     _finish(document, prop)
     return document

@@ -55,8 +55,9 @@ ITEM_KINDS = ("bill", "slip", "debit", "credit")
 
 SLIP_STATUS_LABELS = {"open": "Em aberto", "paid": "Paga", "installment": "Parcelada",
                       "cancelled": "Cancelada"}
-DOCUMENT_KIND_LABELS = {"statement": "Extrato de débitos", "cut_notice": "Aviso de corte",
-                        "cut_order": "Ordem de corte", "letter": "Carta de cobrança"}
+DOCUMENT_KIND_LABELS = {"statement": "Extrato de débitos",
+                        "cut_notice": "Aviso de corte", "cut_order": "Ordem de corte",
+                        "letter": "Carta de cobrança"}
 ACTION_STATUS_LABELS = {"pending": "Pendente", "executed": "Executada",
                         "cancelled": "Cancelada", "expired": "Cancelada por prazo",
                         "suspended": "Suspensa por pagamento ou parcelamento"}

@@ -130,7 +130,8 @@ class ReturnFile(TimestampMixin, Model):
                          order_by="ReturnFileLine.line_number")
 
     def __str__(self) -> str:
-        return f"Retorno {self.collector.bank_code if self.collector else ''} NSA {self.nsa}"
+        bank = self.collector.bank_code if self.collector else ""
+        return f"Retorno {bank} NSA {self.nsa}"
 
 
 class ReturnFileLine(Model):

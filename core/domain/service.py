@@ -44,7 +44,8 @@ ORDER_ORIGINS = ("request", "collection", "manual")
 REQUEST_STATUS_LABELS = {"pending": "Pendente", "closed": "Encerrado",
                          "blocked": "Bloqueado"}
 ORDER_STATUS_LABELS = {"pending": "Pendente", "in_progress": "Em execução",
-                       "closed": "Encerrada", "awaiting_release": "Aguardando liberação"}
+                       "closed": "Encerrada",
+                       "awaiting_release": "Aguardando liberação"}
 
 
 def _owned(*args):

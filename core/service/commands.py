@@ -232,7 +232,8 @@ def close_request(request: ServiceRequest, reason: str, note: str = "",
     errors: list[str] = []
     _pending_request(request, errors)
     motive = _by_code(ClosingReason, reason, "o motivo de encerramento", errors)
-    pending = [o for o in (request.work_orders if request else []) if o.status != "closed"]
+    orders = request.work_orders if request else []
+    pending = [o for o in orders if o.status != "closed"]
     if motive is not None and motive.executed and pending:
         errors.append(f"Há {len(pending)} ordem(ns) de serviço pendente(s); encerre-"
                       "as antes de encerrar o RA como executado.")

@@ -65,8 +65,9 @@ def test_late_charges_carnival_and_holiday_roll_the_due_date(day_app):
     # Tiradentes (Monday 2025-04-21): paying on Tuesday the 22nd is on time.
     prop = make_property(1)
 
-    on_time = late_charges(Decimal("100.00"), date(2025, 4, 21), date(2025, 4, 22), prop)
-    late = late_charges(Decimal("100.00"), date(2025, 4, 21), date(2025, 4, 23), prop)
+    due = date(2025, 4, 21)
+    on_time = late_charges(Decimal("100.00"), due, date(2025, 4, 22), prop)
+    late = late_charges(Decimal("100.00"), due, date(2025, 4, 23), prop)
 
     assert on_time.total == Decimal("0.00")
     assert (late.fine, late.interest) == (Decimal("2.00"), Decimal("0.07"))
@@ -77,7 +78,8 @@ def test_late_charges_monetary_update_uses_the_index(day_app):
                         MonetaryIndex(reference_month=202503, factor=Decimal("1.05"))])
     prop = make_property(1)
 
-    charges = late_charges(Decimal("100.00"), date(2025, 1, 10), date(2025, 3, 20), prop)
+    due, paid = date(2025, 1, 10), date(2025, 3, 20)
+    charges = late_charges(Decimal("100.00"), due, paid, prop)
 
     assert charges.monetary_update == Decimal("5.00")
     assert charges.fine == Decimal("2.00")

@@ -142,7 +142,7 @@ def test_request_counts_for_the_regulator_removal_check(spec):
     answers = call_in_order(day_app_pm(), "sanea_references_to_regulator",
                             regulator_id=7)
 
-    assert ("Registros de atendimento", 2) in answers
+    assert ("registros de atendimento", 2) in answers
 
 
 def day_app_pm():
