@@ -1,12 +1,13 @@
 """Measure ``GET /api/v1/imoveis/{matricula}`` against a bare Flask endpoint.
 
     .venv/bin/python benchmarks/bench_property_api.py [--properties 88687]
-        [--requests 20000] [--clients 8] [--workers 2] [--database-url URL]
+        [--requests 20000] [--clients 8] [--workers 2] [--postgres]
 
-Builds a database (SQLite in a temporary folder by default) with the
-schema, reference data and N demo properties (Core executemany), issues an
-``imoveis:ler`` token, then serves on 127.0.0.1 (random free ports), each
-under gunicorn with the same worker count:
+Builds a database (SQLite in a temporary folder, or with ``--postgres`` a
+database of its own on the local server) with the schema, reference data
+and N demo properties (Core executemany), issues an ``imoveis:ler`` token,
+then serves on 127.0.0.1 (random free ports), each under gunicorn with the
+same worker count:
 
 - ``toolkit``: the Sanea app with the toolkit's own pipeline (token check,
   scope, validation, handler) and FAB around it, middlewares removed;
@@ -17,8 +18,8 @@ under gunicorn with the same worker count:
 
 One load generator drives each with C keep-alive clients (threads with
 http.client) over random matrículas, after a warm-up, in alternating
-rounds so that both see the same background load, and prints p50, p90,
-p99 and throughput; both servers are stopped at the end.
+rounds so that all see the same background load, and prints p50, p90,
+p99 and throughput; every server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_DATABASE = "sanea_bench_api"
 AIM_P99_MS = 50.0
 AIM_RATIO = 2.0
 CHUNK = 5000
@@ -356,8 +360,13 @@ def _arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread",
                         help="gthread keeps connections alive; sync closes each one")
-    parser.add_argument("--database-url", default="",
-                        help="an empty database; default: SQLite in a temp folder")
+    parser.add_argument("--postgres", action="store_true",
+                        help=f"use its own database {PG_DATABASE} on {PG_SERVER} "
+                             "(created, then dropped)")
+    parser.add_argument("--targets", default="toolkit,full",
+                        help="which Sanea servers to compare with the bare one")
+    parser.add_argument("--sqlite-wal", action="store_true",
+                        help="put the SQLite file in WAL mode (a deployment choice)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     return parser.parse_args()
 
@@ -375,6 +384,8 @@ def _serve_and_measure(args, url, registrations, token, instance) -> list[dict]:
             ("full", "bench_property_api:sanea_app(True)", "/api/v1/imoveis", auth),
             ("bare", "bench_property_api:bare_app()", "/imoveis", {}),
         ):
+            if label not in args.targets and label != "bare":
+                continue
             port = free_port()
             servers.append(start_gunicorn(target, port, env, args))
             wait_ready(port, f"{prefix}/{registrations[0]}")
@@ -385,13 +396,31 @@ def _serve_and_measure(args, url, registrations, token, instance) -> list[dict]:
             stop(server)
 
 
+def _postgres(create: bool) -> str:
+    """Drop the benchmark's own PostgreSQL database, and create it if asked."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+    engine.dispose()
+    return f"{PG_SERVER}/{PG_DATABASE}"
+
+
 def main() -> int:
     args = _arguments()
     folder = Path(tempfile.mkdtemp(prefix="sanea-bench-api-"))
     try:
-        url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+        sqlite = f"sqlite:///{folder / 'bench.db'}"
+        url = _postgres(create=True) if args.postgres else sqlite
         os.environ["SANEA_INSTANCE_DIR"] = str(folder)
         registrations, token = build_database(url, args.properties)
+        if args.sqlite_wal and url.startswith("sqlite"):
+            with sqlite3.connect(url.split("///", 1)[1]) as conn:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            print(f"journal mode: {mode}")
         print(f"load average before: {os.getloadavg()[0]:.2f} "
               f"({os.cpu_count()} CPUs)")
         results = _serve_and_measure(args, url, registrations, token, folder)
@@ -405,6 +434,8 @@ def main() -> int:
                   f"{'met' if met else 'NOT met'}")
         return 0
     finally:
+        if args.postgres:
+            _postgres(create=False)
         if args.keep:
             print(f"kept {folder}")
         else:

@@ -21,6 +21,28 @@ caller, :meth:`ApiRegistry.add_middleware` to wrap every call after
 authentication, and ``Route.extensions`` for per-route settings those
 layers read (``Route.extensions["x-..."]`` also reaches the OpenAPI
 operation).
+
+Status codes of authentication: no or unknown token 401 NAO_AUTENTICADO;
+revoked or expired 401 TOKEN_INVALIDO; a token of an inactive partner 403
+PARCEIRO_INATIVO (the token is genuine, the partner is refused); a call
+from outside the token's networks 403 ORIGEM_NAO_PERMITIDA; a missing
+scope 403 ESCOPO_INSUFICIENTE.
+
+Limitations:
+
+- The token row is read on every call (no cache across calls), so a
+  revocation holds from the next call on; it costs one indexed query.
+- ``X-Canal`` (§2.1) is not read yet; the partner's default channel is on
+  the credential for the layer that will need it.
+- Path parameters are documented, not validated by the pipeline: handlers
+  check them and answer with their business code (MATRICULA_INVALIDA).
+  Query parameters take scalar types only (no arrays or objects).
+- Decimals leave as JSON strings ("12.34"), never as floats.
+- Unknown routes and methods under /api/v1 are answered by app-wide 404
+  and 405 handlers that pass other paths to the handler registered before
+  them; a 404/405 handler registered later must hand /api/v1 back.
+- The OpenAPI document is 3.1 (JSON Schema 2020-12, nullable fields as
+  ``["string", "null"]``); tools that read only 3.0 will not take it.
 """
 
 from __future__ import annotations
