@@ -1,6 +1,7 @@
 """Import a GSAN utility: reference tables by description, then the skeleton."""
 
 import shutil
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from core.domain import cadastre as c
 from core.domain import reference as r
 from core.extensions import db
 from core.gsan_import import GsanImportError, import_gsan
-from core.gsan_import.naming import slug, unique_code
+from core.gsan_import.naming import normalize, slug, unique_code
 from core.params import set_parameter
 from core.toolkits.jobs import JobRun
 from tests.conftest import REDIS_URL, need, shared_dir
@@ -128,7 +129,12 @@ def test_import_gsan_maps_codes_by_description(app):
     # in-use rows claim a description's code first, the others get their id
     assert by_code(r.MeterDiameter, "mais_de_75_mm").gsan_id == 99
     assert by_code(r.MeterDiameter, "mais_de_75_mm_9").gsan_id == 9
-    assert by_code(r.DebitType, "entrada_de_parcelamento").limit_value == 1234567
+    # a code some plugin ships takes its GSAN row by label; others are created
+    down_payment = db.session.scalar(select(r.DebitType).where(
+        r.DebitType.gsan_id == 33))
+    assert normalize(down_payment.label) == "ENTRADA DE PARCELAMENTO"
+    certificate = by_code(r.DebitType, "declaracao_nada_consta")
+    assert (certificate.gsan_id, certificate.limit_value) == (3620, Decimal("99999.99"))
 
 
 def test_import_gsan_lists_closed_rows_not_mapped(app):
