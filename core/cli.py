@@ -64,9 +64,13 @@ def create_admin_command(username, password, remember):
 @with_appcontext
 def prepare_demo_command(properties):
     """Import the GSAN export (or the built-in skeleton) and lay demo properties."""
-    from core.demo import prepare_demo
+    from core.demo import DemoError, prepare_demo
 
-    for line in prepare_demo(current_app, properties=properties):
+    try:
+        lines = prepare_demo(current_app, properties=properties)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
         click.echo(line)
 
 
