@@ -11,6 +11,7 @@ from core.catalogue import (
     build_catalogue,
     collect_marked_tests,
     loaded_plugins,
+    plugin_manifests,
     read_use_cases,
     render_text,
     run_tests,
@@ -20,6 +21,25 @@ from core.company import CompanyProfile
 from core.manifest import Manifest
 
 REGULATORY = ["UC2099", "UC2100", "UC2101"]
+
+
+def _unclaimed() -> str:
+    """Return the first use case that no plugin declares (yet)."""
+    claimed = use_case_plugins(plugin_manifests())
+    return next(row["id"] for row in read_use_cases() if row["id"] not in claimed)
+
+
+@pytest.fixture(scope="module")
+def collected() -> dict[str, list[str]]:
+    """Collect the suite's marked tests once for this module (a pytest run)."""
+    return collect_marked_tests()
+
+
+@pytest.fixture
+def collected_once(collected, monkeypatch):
+    """Let the catalogue reuse the module's collection instead of a new run."""
+    monkeypatch.setattr("core.catalogue.collect_marked_tests", lambda: collected)
+    return collected
 
 
 def _catalogue_cli(app, *args) -> list[dict]:
@@ -35,7 +55,7 @@ def test_use_case_list_holds_uc2001_to_uc2212():
     assert rows[98]["company"] == "CAERN"
 
 
-def test_catalogue_has_one_entry_per_use_case():
+def test_catalogue_has_one_entry_per_use_case(collected_once):
     entries = build_catalogue()
     assert len(entries) == 212
     assert {tuple(sorted(entry)) for entry in entries} == {(
@@ -43,12 +63,12 @@ def test_catalogue_has_one_entry_per_use_case():
         "requester_enabled", "tests",
     )}
     assert all(entry["covered"] is None for entry in entries)
-    unclaimed = next(entry for entry in entries if entry["id"] == "UC2001")
+    unclaimed = next(entry for entry in entries if entry["id"] == _unclaimed())
     assert (unclaimed["plugin"], unclaimed["companies"], unclaimed["tests"]) == (
         None, [], [])
 
 
-def test_catalogue_json_for_uc2099(app):
+def test_catalogue_json_for_uc2099(app, collected_once):
     [entry] = _catalogue_cli(app, "--json", "--only", "uc2099")
     assert entry["id"] == "UC2099"
     assert entry["plugin"] == "regulatory_agency"
@@ -63,20 +83,22 @@ def test_catalogue_json_for_uc2099(app):
             ) in entry["tests"]
 
 
-def test_catalogue_verify_covers_regulatory_agency(app):
+def test_catalogue_verify_covers_regulatory_agency(app, collected_once):
     entries = _catalogue_cli(app, "--json", "--verify",
                              *[arg for uc in REGULATORY for arg in ("--only", uc)])
     assert [(e["id"], e["covered"]) for e in entries] == [
         (uc, True) for uc in REGULATORY]
 
 
-def test_catalogue_text_has_one_aligned_line_per_use_case(app):
+def test_catalogue_text_has_one_aligned_line_per_use_case(app, collected_once):
+    unclaimed = _unclaimed()
+    assert unclaimed < "UC2099"
     result = app.test_cli_runner().invoke(
-        args=["sanea", "catalogue", "--only", "UC2099", "--only", "UC2001"])
-    lines = result.output.rstrip("\n").splitlines()
+        args=["sanea", "catalogue", "--only", "UC2099", "--only", unclaimed])
+    lines = result.stdout.rstrip("\n").splitlines()
     assert lines[0].split() == ["Caso", "Plugin", "Empresas", "Testes", "Situação",
                                 "Nome"]
-    assert lines[1].startswith("UC2001  —  ")
+    assert lines[1].startswith(f"{unclaimed}  —  ")
     assert lines[2].split()[:3] == ["UC2099", "regulatory_agency", "CAERN"]
     tests_column = lines[0].index("Testes")
     assert lines[1][tests_column] == "0"
