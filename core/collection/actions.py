@@ -27,6 +27,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.clock import today
+from core.collection.charges import late_charge_rules
 from core.collection.debts import Debt, open_bills, property_debts, total_of
 from core.collection.documents import issue_action_document
 from core.collection.errors import CollectionError
@@ -104,7 +105,8 @@ def _bounds(value, low, high) -> bool:
 
 
 def select_property(prop: Property, action: CollectionAction,
-                    criterion: CollectionCriterion, reference_date: date) -> Selection:
+                    criterion: CollectionCriterion, reference_date: date,
+                    rules=None) -> Selection:
     """Tell whether an action reaches a property, and for which debts."""
     reason = _situations_match(prop, criterion)
     if reason:
@@ -121,7 +123,7 @@ def select_property(prop: Property, action: CollectionAction,
     lines = property_debts(
         prop, reference_date, slips=criterion.include_slips,
         debits=criterion.include_pending_debits, credits=False,
-        due_before=reference_date,
+        due_before=reference_date, rules=rules,
     )
     if not action.charges_late_fees:
         lines = [Debt(x.kind, x.row, x.description, x.reference_month, x.due_date,
@@ -190,6 +192,7 @@ def run_command(command: CollectionCommand, locality_id: int | None = None,
                 ctx=None) -> dict[str, int]:
     """Issue the command's documents (and work orders) to the selected properties."""
     counts = {"selected": 0, "documents": 0, "work_orders": 0}
+    rules = late_charge_rules()
     for prop in candidate_properties(command, locality_id):
         done = db.session.scalar(select(CollectionDocument.id).where(
             CollectionDocument.command_id == command.id,
@@ -197,7 +200,7 @@ def run_command(command: CollectionCommand, locality_id: int | None = None,
         if done is not None:
             continue  # a rerun: this property already has its document
         choice = select_property(prop, command.action, command.criterion,
-                                 command.reference_date)
+                                 command.reference_date, rules)
         if not choice.selected:
             if ctx is not None:
                 ctx.count("skipped")

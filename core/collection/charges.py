@@ -74,13 +74,18 @@ def charges_on_property(prop) -> bool:
 
 
 def late_charges(amount: Decimal, due_date: date, paid_on: date, prop=None, *,
-                 charge_fine: bool = True) -> LateCharges:
-    """Return the late charges of ``amount`` due on ``due_date``, paid ``paid_on``."""
+                 charge_fine: bool = True, rules: LateChargeRules | None = None
+                 ) -> LateCharges:
+    """Return the late charges of ``amount`` due on ``due_date``, paid ``paid_on``.
+
+    ``rules`` saves reading the parameters again when a caller computes
+    many debts in a row.
+    """
     if amount <= 0 or paid_on <= due_date:
         return NO_CHARGES
     if prop is not None and not charges_on_property(prop):
         return NO_CHARGES
     return compute_late_charges(
-        amount, due_date, paid_on, late_charge_rules(), business_calendar(),
+        amount, due_date, paid_on, rules or late_charge_rules(), business_calendar(),
         charge_fine=charge_fine, index=monetary_index(due_date, paid_on),
     )

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.collection.charges import late_charges
+from core.collection.charges import late_charge_rules, late_charges
 from core.collection.ledger import credit_balance
 from core.domain.billing import OPEN_BILL_STATUSES, Bill, PendingCredit, PendingDebit
 from core.domain.collection import BillSettlement, PaymentSlip
@@ -118,17 +118,17 @@ class Debt:
         return -value if self.kind == "credit" else value
 
 
-def _bill_line(bill: Bill, until: date, prop) -> Debt:
+def _bill_line(bill: Bill, until: date, prop, rules) -> Debt:
     balance = bill_balance(bill)
-    charges = late_charges(balance, bill.due_date, until, prop)
+    charges = late_charges(balance, bill.due_date, until, prop, rules=rules)
     return Debt("bill", bill, f"Conta {bill.reference_display}", bill.reference_month,
                 bill.due_date, balance, charges)
 
 
-def _slip_line(slip: PaymentSlip, until: date, prop) -> Debt:
+def _slip_line(slip: PaymentSlip, until: date, prop, rules) -> Debt:
     charges = NO_CHARGES
     if slip.charges_fine:
-        charges = late_charges(slip.amount, slip.due_date, until, prop)
+        charges = late_charges(slip.amount, slip.due_date, until, prop, rules=rules)
     label = slip.description or (slip.debit_type.label if slip.debit_type else "")
     return Debt("slip", slip, f"Guia {slip.id} — {label}", slip.reference_month,
                 slip.due_date, slip.amount, charges)
@@ -136,13 +136,20 @@ def _slip_line(slip: PaymentSlip, until: date, prop) -> Debt:
 
 def property_debts(prop, until: date, *, bills: bool = True, slips: bool = True,
                    debits: bool = True, credits: bool = True,
-                   due_before: date | None = None) -> list[Debt]:
-    """Return what a property owes, each line with its late charges to ``until``."""
+                   due_before: date | None = None, rules=None) -> list[Debt]:
+    """Return what a property owes, each line with its late charges to ``until``.
+
+    ``rules`` (the company's late-charge rules) may be read once by a
+    caller that goes through many properties.
+    """
     lines: list[Debt] = []
+    rules = rules or late_charge_rules()
     if bills:
-        lines += [_bill_line(b, until, prop) for b in open_bills(prop.id, due_before)]
+        lines += [_bill_line(b, until, prop, rules)
+                  for b in open_bills(prop.id, due_before)]
     if slips:
-        lines += [_slip_line(s, until, prop) for s in open_slips(prop.id, due_before)]
+        lines += [_slip_line(s, until, prop, rules)
+                  for s in open_slips(prop.id, due_before)]
     if debits:
         lines += [Debt("debit", d, d.description or str(d.debit_type),
                        d.reference_month, None, d.balance())

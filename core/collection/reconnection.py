@@ -60,9 +60,25 @@ def _suspend_documents(prop, status: str) -> None:
                 document.action_status = "suspended"
 
 
+def _has_pending_collection(prop) -> bool:
+    """Tell whether collection is under way: a pending notice or collection OS."""
+    document = db.session.scalar(select(CollectionDocument.id).where(
+        CollectionDocument.property_id == prop.id,
+        CollectionDocument.debt_status == "pending",
+        CollectionDocument.kind != "statement").limit(1))
+    if document is not None:
+        return True
+    return db.session.scalar(select(WorkOrder.id).where(
+        WorkOrder.property_id == prop.id, WorkOrder.origin == "collection",
+        WorkOrder.status.in_(("pending", "in_progress"))).limit(1)) is not None
+
+
 def debts_settled(prop, cause: str) -> WorkOrder | None:
     """Handle a payment (``paid``), a plan confirmed (``installment``) or its
     down payment paid (``down_payment``)."""
+    if prop.water_situation.code not in INTERRUPTED and not _has_pending_collection(
+            prop):
+        return None  # the usual case: nothing under collection, nothing to do
     status = "paid" if cause == "paid" else "installment"
     if cause == "paid" and has_overdue_debt(prop):
         return None

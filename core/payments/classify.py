@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core.collection.charges import late_charges
+from core.collection.charges import late_charge_rules, late_charges
 from core.collection.debts import APPLYING_STATUSES, bill_balance
 from core.collection.documents import item_still_open, settle_item
 from core.collection.installments import down_payment_paid, plan_of_slip
@@ -40,6 +41,7 @@ from core.domain.collection import BillSettlement
 from core.domain.payments import Payment
 from core.extensions import db
 from core.params import get_parameter
+from core.services.late_charges import LateChargeRules
 from core.services.money import ZERO, to_money
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,26 @@ def tolerance() -> Decimal:
     return to_money(value if value is not None else Decimal("0.03"))
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The parameters a classification run reads once, not per payment."""
+
+    tolerance: Decimal
+    rules: LateChargeRules
+
+    @classmethod
+    def read(cls) -> _Run:
+        return cls(tolerance(), late_charge_rules())
+
+
+@dataclass
+class _After:
+    """What to do once a payment's writes are flushed."""
+
+    prop: object = None
+    plan: object = None
+
+
 def classify_payments(payment_ids: list[int] | None = None) -> dict[str, int]:
     """Classify the pending payments (those of ``payment_ids``, or all of them)."""
     query = select(Payment).where(Payment.status == "pending",
@@ -62,27 +84,34 @@ def classify_payments(payment_ids: list[int] | None = None) -> dict[str, int]:
         if not payment_ids:
             return {}
         query = query.where(Payment.id.in_(payment_ids))
-    counts: Counter = Counter()
-    for payment in db.session.scalars(query.order_by(Payment.paid_on, Payment.id)):
-        classify_one(payment)
+    run, counts = _Run.read(), Counter()
+    payments = db.session.scalars(query.order_by(Payment.paid_on, Payment.id)).all()
+    for payment in payments:
+        classify_one(payment, run)
         counts[payment.status] += 1
-    db.session.flush()
     return dict(counts)
 
 
-def classify_one(payment: Payment) -> None:
+def classify_one(payment: Payment, run: _Run | None = None) -> None:
     """Classify one payment by the kind of document it pays."""
+    run = run or _Run.read()
     kind = payment.document_kind
-    if kind == "bill" and payment.bill is not None:
-        _bill(payment)
-    elif kind == "slip" and payment.payment_slip is not None:
-        _slip(payment)
-    elif kind == "document" and payment.collection_document is not None:
-        _document(payment)
-    else:
-        _set(payment, "unknown_document", ZERO, "Documento inexistente.")
-    payment.classified_at = utcnow()
+    with db.session.no_autoflush:  # one flush per payment, not one per query
+        if kind == "bill" and payment.bill is not None:
+            after = _bill(payment, run)
+        elif kind == "slip" and payment.payment_slip is not None:
+            after = _slip(payment, run)
+        elif kind == "document" and payment.collection_document is not None:
+            after = _document(payment, run)
+        else:
+            _set(payment, "unknown_document", ZERO, "Documento inexistente.")
+            after = _After()
+        payment.classified_at = utcnow()
     db.session.flush()
+    if after.plan is not None:
+        down_payment_paid(after.plan, payment.paid_on)
+    elif after.prop is not None:
+        debts_settled(after.prop, "paid")
     log.info("payment %s classified as %s", payment.id, payment.status)
 
 
@@ -101,9 +130,9 @@ def _applied_before(payment: Payment, column) -> Decimal:
     return Decimal(total or 0)
 
 
-def _settle_amount(payment: Payment, balance: Decimal, column) -> bool:
+def _settle_amount(payment: Payment, balance: Decimal, column, run: _Run) -> bool:
     """Apply the payment to a balance; return whether the balance is paid."""
-    if payment.amount >= balance - tolerance():
+    if payment.amount >= balance - run.tolerance:
         _set(payment, "classified", min(payment.amount, balance))
         for earlier in db.session.scalars(select(Payment).where(
                 column == getattr(payment, column.key), Payment.id != payment.id,
@@ -115,15 +144,15 @@ def _settle_amount(payment: Payment, balance: Decimal, column) -> bool:
     return False
 
 
-def _excess_credit(payment: Payment, prop) -> None:
-    if prop is not None and payment.excess > tolerance():
+def _excess_credit(payment: Payment, prop, run: _Run) -> None:
+    if prop is not None and payment.excess > run.tolerance:
         add_pending_credit(prop, "other_refund", payment.excess,
                            description=f"Pagamento {payment.id} a maior",
                            origin="payment", origin_id=payment.id)
 
 
-def _late_debits(payment: Payment, amount: Decimal, due_date, prop) -> None:
-    charges = late_charges(amount, due_date, payment.paid_on, prop)
+def _late_debits(payment: Payment, amount: Decimal, due_date, prop, run: _Run) -> None:
+    charges = late_charges(amount, due_date, payment.paid_on, prop, rules=run.rules)
     for attribute, code, label in LATE_CHARGE_TYPES:
         value = getattr(charges, attribute)
         if value > 0:
@@ -133,61 +162,55 @@ def _late_debits(payment: Payment, amount: Decimal, due_date, prop) -> None:
                               reference_month=month_of(payment.paid_on))
 
 
-def _bill(payment: Payment) -> None:
+def _bill(payment: Payment, run: _Run) -> _After:
     bill = payment.bill
     settlement = db.session.get(BillSettlement, bill.id)
     if not bill.is_open or (settlement and settlement.status == "installment"):
         _set(payment, "not_payable", ZERO, "Conta cancelada ou parcelada.")
-        return
+        return _After()
     if settlement is not None or bill_balance(bill) <= 0:
         _set(payment, "duplicate", ZERO, "Conta já paga.")
-        return
+        return _After()
     balance = bill.total - _applied_before(payment, Payment.bill_id)
-    if not _settle_amount(payment, balance, Payment.bill_id):
-        return
+    if not _settle_amount(payment, balance, Payment.bill_id, run):
+        return _After()
     db.session.add(BillSettlement(bill=bill, status="paid", paid_on=payment.paid_on))
-    db.session.flush()
-    _late_debits(payment, bill.total, bill.due_date, bill.property)
-    _excess_credit(payment, bill.property)
-    debts_settled(bill.property, "paid")
+    _late_debits(payment, bill.total, bill.due_date, bill.property, run)
+    _excess_credit(payment, bill.property, run)
+    return _After(prop=bill.property)
 
 
-def _slip(payment: Payment) -> None:
+def _slip(payment: Payment, run: _Run) -> _After:
     slip = payment.payment_slip
     if slip.status == "paid":
         _set(payment, "duplicate", ZERO, "Guia já paga.")
-        return
+        return _After()
     if slip.status != "open":
         _set(payment, "not_payable", ZERO, f"Guia {slip.status_label.lower()}.")
-        return
+        return _After()
     balance = slip.amount - _applied_before(payment, Payment.payment_slip_id)
-    if not _settle_amount(payment, balance, Payment.payment_slip_id):
-        return
+    if not _settle_amount(payment, balance, Payment.payment_slip_id, run):
+        return _After()
     slip.status, slip.paid_on = "paid", payment.paid_on
-    db.session.flush()
     if slip.property is not None and slip.charges_fine:
-        _late_debits(payment, slip.amount, slip.due_date, slip.property)
-    _excess_credit(payment, slip.property)
-    plan = plan_of_slip(slip)
-    if plan is not None:
-        down_payment_paid(plan, payment.paid_on)
-    elif slip.property is not None:
-        debts_settled(slip.property, "paid")
+        _late_debits(payment, slip.amount, slip.due_date, slip.property, run)
+    _excess_credit(payment, slip.property, run)
+    return _After(prop=slip.property, plan=plan_of_slip(slip))
 
 
-def _document(payment: Payment) -> None:
+def _document(payment: Payment, run: _Run) -> _After:
     document = payment.collection_document
     if document.debt_status == "paid":
         _set(payment, "duplicate", ZERO, "Documento já pago.")
-        return
+        return _After()
     if document.debt_status != "pending":
         _set(payment, "not_payable", ZERO,
              f"Documento {document.debt_status_label.lower()}.")
-        return
+        return _After()
     column = Payment.collection_document_id
     balance = document.total - _applied_before(payment, column)
-    if not _settle_amount(payment, balance, column):
-        return
+    if not _settle_amount(payment, balance, column, run):
+        return _After()
     gone = ZERO  # debts the document lists that were settled another way
     for item in document.items:
         if item_still_open(item):
@@ -202,6 +225,5 @@ def _document(payment: Payment) -> None:
     document.debt_status, document.paid_on = "paid", payment.paid_on
     if document.action_status == "pending" and document.kind != "statement":
         document.action_status = "suspended"
-    db.session.flush()
-    _excess_credit(payment, document.property)
-    debts_settled(document.property, "paid")
+    _excess_credit(payment, document.property, run)
+    return _After(prop=document.property)

@@ -112,8 +112,9 @@ def import_return_file(content: bytes, file_name: str | None = None,
                                        record_code=raw[0], raw=raw)
         db.session.add(lines[number])
     db.session.flush()
-    payments = [_payment(detail, lines[detail.line_number], contract.collector)
-                for detail in parsed.details]
+    with db.session.no_autoflush:  # one flush for all the payments
+        payments = [_payment(detail, lines[detail.line_number], contract.collector)
+                    for detail in parsed.details]
     payments = [p for p in payments if p is not None]
     record.payments_count = len(payments)
     record.rejected_count = len(parsed.details) - len(payments)
@@ -145,7 +146,7 @@ def _payment(detail, line: ReturnFileLine, collector: Collector) -> Payment | No
         return None
     payment = new_payment(barcode.barcode, detail.amount, detail.paid_on,
                           credited_on=detail.credited_on, collector=collector,
-                          channel=detail.channel)
+                          channel=detail.channel, flush=False)
     payment.return_line = line
     if payment.document_kind == "unknown":
         line.occurrence = "Documento inexistente."
@@ -154,7 +155,7 @@ def _payment(detail, line: ReturnFileLine, collector: Collector) -> Payment | No
 
 def new_payment(barcode: str, amount: Decimal, paid_on: date, *,
                 credited_on: date | None = None, collector: Collector | None = None,
-                channel: str | None = None) -> Payment:
+                channel: str | None = None, flush: bool = True) -> Payment:
     """Add a payment of a (checked) barcode, pointing at what it pays."""
     target = resolve_target(parse_barcode(barcode))
     payment = Payment(
@@ -167,5 +168,6 @@ def new_payment(barcode: str, amount: Decimal, paid_on: date, *,
         collector=collector, channel=channel, status="pending",
     )
     db.session.add(payment)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return payment
