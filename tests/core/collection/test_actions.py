@@ -127,3 +127,37 @@ def test_actions_command_refuses_unknown_action_and_locality(criterion):
         "Informe um critério de cobrança ativo.",
         "Localidade 999 inexistente.",
     ]
+
+
+@pytest.mark.parametrize(("mode", "reconnections"), [
+    ("off", 0), ("paid", 1), ("paid_or_down_payment", 1)])
+def test_actions_paying_a_cut_property_issues_reconnection_by_parameter(
+        criterion, mode, reconnections):
+    from core.collection.documents import issue_statement
+    from core.params import set_parameter
+
+    set_parameter("core", "reconnection_work_order", mode)
+    prop = _owing(1, "100.00", "100.00", water="cut")
+    statement = issue_statement(prop.id)
+
+    register_payment(statement.barcode, statement.total, date(2025, 3, 20))
+
+    orders = db.session.scalars(select(WorkOrder)).all()
+    assert [o.service_type.code for o in orders] == (
+        ["water_reconnection"] * reconnections)
+
+
+def test_actions_expiry_job_releases_old_statements(criterion):
+    from core.collection.documents import issue_statement
+    from core.toolkits.jobs import JobRun, start_job
+
+    issue_statement(_owing(1, "100.00").id)
+    db.session.commit()
+
+    run_id = start_job("collection.expire_documents", {"until": "2025-04-01"})
+
+    run = db.session.get(JobRun, run_id)
+    assert (run.status, run.counts()) == ("done", {"expired": 1})
+    again = db.session.get(JobRun, start_job("collection.expire_documents",
+                                             {"until": "2025-04-01"}))
+    assert again.counts() == {"expired": 0}

@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from flask import current_app
 from sqlalchemy import select
 
@@ -41,7 +40,6 @@ def _orders(prop, service: str) -> list[WorkOrder]:
         WorkOrder.property_id == prop.id, ServiceType.code == service)))
 
 
-@pytest.mark.uc("UC0251")
 def test_collection_scenario_cut_installments_and_reconnection(day_app):
     clock = current_app.extensions["sanea.clock"]
     set_parameter("core", "reconnection_work_order", "paid_or_down_payment")

@@ -20,7 +20,6 @@ def prop(day_app):
     return make_property(1)
 
 
-@pytest.mark.uc("UC0214")
 def test_installments_simulate_with_interest_options(prop):
     set_parameter("core", "installment_interest_percent", Decimal("2"))
     set_parameter("core", "installment_max", 4)
@@ -51,7 +50,6 @@ def test_installments_confirm_with_interest_creates_two_debits(prop):
     assert plan.down_payment_slip.due_date == date(2025, 3, 27)  # 5 business days
 
 
-@pytest.mark.uc("UC0214")
 def test_installments_property_with_only_pending_debits(prop):
     add_pending_debit(prop, "special_services", Decimal("300.00"), installments=1,
                       description="Ligação de água", origin="manual")

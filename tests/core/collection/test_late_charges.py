@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from core.collection.charges import late_charges
@@ -21,7 +20,6 @@ def _late_debits():
     return [(row.debit_type.code, row.total) for row in rows]
 
 
-@pytest.mark.uc("UC0300")
 def test_late_charges_none_for_weekend_due_paid_next_business_day(day_app):
     # Due on Saturday 2025-03-08, paid on Monday 2025-03-10.
     bill = make_bill(make_property(1), 202502, "100.00", date(2025, 3, 8))
@@ -32,7 +30,6 @@ def test_late_charges_none_for_weekend_due_paid_next_business_day(day_app):
     assert _late_debits() == []
 
 
-@pytest.mark.uc("UC0300")
 def test_late_charges_nine_days_late_pay_fine_and_pro_rata_interest(day_app):
     # Due on Monday 2025-03-10, paid on 2025-03-19: 2 % fine, 1 %/month × 9/30.
     bill = make_bill(make_property(1), 202502, "100.00", date(2025, 3, 10))

@@ -44,7 +44,6 @@ def pix_key(day_app):
     object.__setattr__(profile, "pix_key", "")
 
 
-@pytest.mark.uc("UC0444")
 def test_statement_lists_items_with_charges_to_payment_date(debts):
     prop, first, second, debit, credit = debts
 
@@ -110,7 +109,6 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
                           capture_output=True, text=True).stdout
 
 
-@pytest.mark.uc("UC0444")
 def test_statement_pdf_shows_every_item_and_the_total(debts, pix_key, tmp_path):
     prop = debts[0]
     statement = issue_statement(prop.id)

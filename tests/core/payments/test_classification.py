@@ -56,7 +56,6 @@ def _snapshot():
             count(PendingCredit), count(PendingDebit))
 
 
-@pytest.mark.uc("UC0300")
 def test_return_file_classifies_five_bills(five_bills):
     a, b, c, d, e = five_bills
 
@@ -86,7 +85,6 @@ def test_return_file_classifies_five_bills(five_bills):
     assert db.session.scalar(select(CollectorContract.last_nsa)) == 1
 
 
-@pytest.mark.uc("UC0300")
 def test_return_file_reimport_keeps_manual_classification(five_bills):
     content = _content(five_bills)
     import_return_file(content)

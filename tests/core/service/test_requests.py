@@ -50,7 +50,6 @@ def _unit(name):
     return db.session.scalar(select(OrgUnit).where(OrgUnit.name == name))
 
 
-@pytest.mark.uc("UC0366")
 def test_request_opens_with_calendar_deadline_and_protocol(spec):
     request = open_request(_input(opening_unit_id=_unit("Loja Centro").id),
                            actor="clerk")
@@ -133,7 +132,6 @@ def test_request_specification_rule_issues_work_order(spec):
     assert (order.status, order.executed) == ("closed", False)
 
 
-@pytest.mark.uc("UC2101")
 def test_request_counts_for_the_regulator_removal_check(spec):
     open_request(_input(regulator_id=7, channel="regulator"))
     open_request(_input(regulator_id=7))

@@ -24,7 +24,6 @@ def _price(code: str, value: str) -> None:
         Decimal(value))
 
 
-@pytest.mark.uc("UC0355")
 def test_work_order_cut_makes_the_connection_cut(day_app):
     prop = make_property(1)
     order = issue_work_order("water_cut", property_id=prop.id, origin="collection")
@@ -39,7 +38,6 @@ def test_work_order_cut_makes_the_connection_cut(day_app):
     assert debits_of("work_order", order.id) == []  # a cut charges nothing
 
 
-@pytest.mark.uc("UC0357")
 def test_work_order_reconnection_connects_and_charges_the_price(day_app):
     _price("water_reconnection", "35.90")
     prop = make_property(1, water="cut")
