@@ -21,7 +21,7 @@ PROFILE = CompanyProfile(
         (1, 6, "Santos Reis (Natal)"),
         (11, 21, "Nossa Senhora da Apresentação (Natal)"),
     ),
-    plugins=("regulatory_agency",),
+    plugins=("regulatory_agency", "self_reading"),
 )
 
 

@@ -90,7 +90,8 @@ def change_password(
     login.password_changed_at = now_utc()
     revoke_customer_sessions(customer.id, keep=keep_session)
     db.session.flush()
-    notify(login.email or customer.email, "senha_alterada", name=first_name(customer))
+    notify(login.email or customer.email, "customer_access/senha_alterada",
+           name=first_name(customer))
     return login
 
 
@@ -123,7 +124,7 @@ def create_first_access(caller: Caller, identification_id: str, email: str,
         raise e.AccessError(e.LOGIN_EXISTS, "Este documento já tem acesso "
                             "cadastrado.") from None
     answer = passed(row, caller, "SENHA", [customer.id])
-    notify(address, "boas_vindas", name=first_name(customer),
+    notify(address, "customer_access/boas_vindas", name=first_name(customer),
            document=_masked_document(document))
     return {"cliente_id": customer.id, "email": address, **answer}
 

@@ -180,7 +180,7 @@ def first_access(call: ApiCall, identificacao_id: str):
                                body.get("confirmacao")), 201
 
 
-# --- the customer's account ------------------------------------------------------------
+# --- the customer's account ---------------------------------------------------
 
 
 def put_email(call: ApiCall, cliente_id: int):
@@ -221,7 +221,8 @@ def _register_identification(api) -> None:
           request_schema=_object("NovaIdentificacao",
                                  {"documento": _text(32, minLength=1)}, ["documento"]),
           response_schema=IDENTIFICATION_SCHEMA,
-          errors=(e.DOCUMENT_INVALID, CUSTOMER_NOT_FOUND, IDENTIFICATION_LOCKED))(identify)
+          errors=(e.DOCUMENT_INVALID, CUSTOMER_NOT_FOUND, IDENTIFICATION_LOCKED),
+          )(identify)
     base = "/identificacoes/{identificacao_id}"
     steps = (
         ("matricula", "validar_matricula", "UC2091", prove_matricula,

@@ -70,7 +70,8 @@ def issue_code(customer: Customer, purpose: str, destination: str,
     db.session.add(row)
     db.session.flush()
     try:
-        mail.send(destination, "codigo_validacao", name=customer.name.split()[0].title(), code=code,
+        mail.send(destination, "customer_access/codigo_validacao",
+                  name=customer.name.split()[0].title(), code=code,
                   minutes=int(settings.code_for.total_seconds() // 60))
     except mail.MailUnavailable:
         raise e.AccessError(PROVIDER_UNAVAILABLE, "O serviço de e-mail não está "

@@ -51,7 +51,7 @@ def login_of(customer: Customer) -> PortalLogin | None:
 
 
 def on_file_address(customer: Customer) -> str | None:
-    """Return where a customer's codes and notices go: the login's, else the cadastre's."""
+    """Return where a customer's codes and notices go (login's, else cadastre's)."""
     login = login_of(customer)
     return (login.email if login and login.email else None) or customer.email
 
@@ -91,7 +91,8 @@ def update_email(customer: Customer, text: str, code: str | None) -> tuple[dict,
         login.email, login.email_confirmed = address, True
     db.session.flush()
     if previous and previous.lower() != address.lower():
-        notify(previous, "email_alterado", name=first_name(customer), new_email=address)
+        notify(previous, "customer_access/email_alterado", name=first_name(customer),
+               new_email=address)
     return {"email": address, "confirmado": True}, 200
 
 

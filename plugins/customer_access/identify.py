@@ -216,7 +216,8 @@ def fail(row: Identification, detail: str, field: str) -> e.AccessError:
     if remaining == 0:
         return _locked(row.locked_until)
     return e.AccessError(
-        e.FACTOR_INVALID, detail, field=field, extra={"tentativas_restantes": remaining},
+        e.FACTOR_INVALID, detail, field=field,
+        extra={"tentativas_restantes": remaining},
         errors=[field_error(field, "NAO_CONFERE", detail)])
 
 

@@ -18,10 +18,10 @@ class MailUnavailable(RuntimeError):
     """The mail provider refused or failed to take the message."""
 
 
-def register_templates(app) -> None:
-    """Make the plugin's e-mail templates visible to ``render_template``."""
-    if TEMPLATES.name not in app.blueprints:
-        app.register_blueprint(TEMPLATES)
+def register_templates(app, blueprint: Blueprint = TEMPLATES) -> None:
+    """Make a plugin's e-mail templates visible to ``render_template``."""
+    if blueprint.name not in app.blueprints:
+        app.register_blueprint(blueprint)
 
 
 def company_name() -> str:
@@ -40,10 +40,13 @@ def deliver(to: str, template: str, context: dict) -> None:
 
 
 def send(to: str, template: str, **values) -> None:
-    """Send template ``customer_access/<template>``; raise MailUnavailable on faults."""
+    """Send template ``email/<template>.txt``; raise MailUnavailable on faults.
+
+    Plugins name their templates with their folder: ``customer_access/...``.
+    """
     context = {"company": company_name(), **values}
     try:
-        deliver(to, f"customer_access/{template}", context)
+        deliver(to, template, context)
     except MailUnavailable as exc:
         log.warning("e-mail %s not sent: %s", template, exc)
         raise

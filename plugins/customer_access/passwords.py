@@ -51,8 +51,9 @@ def check_password(password: str, stored: str) -> tuple[bool, str | None]:
 
 
 def _document_runs(document: str) -> set[str]:
-    return {document[i:i + DOCUMENT_RUN] for i in range(len(document) - DOCUMENT_RUN + 1)
-            if document[i:i + DOCUMENT_RUN].isdigit()}
+    runs = (document[i:i + DOCUMENT_RUN]
+            for i in range(len(document) - DOCUMENT_RUN + 1))
+    return {run for run in runs if run.isdigit()}
 
 
 def password_problems(

@@ -9,7 +9,7 @@ midday of the fixed day when one is set, else the real time.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 
@@ -29,14 +29,14 @@ def now_local() -> datetime:
 
 def now_utc() -> datetime:
     """Return the current instant as a naive UTC datetime, as stored."""
-    return now_local().astimezone(timezone.utc).replace(tzinfo=None)
+    return now_local().astimezone(UTC).replace(tzinfo=None)
 
 
 def local_iso(stored: datetime | None) -> str | None:
     """Format a stored (naive UTC) instant as ISO-8601 with the local offset."""
     if stored is None:
         return None
-    aware = stored.replace(tzinfo=timezone.utc).astimezone(get_clock().tz)
+    aware = stored.replace(tzinfo=UTC).astimezone(get_clock().tz)
     return aware.replace(microsecond=0).isoformat()
 
 

@@ -63,7 +63,8 @@ def requires_key(call: ApiCall) -> bool:
 
 
 def _canonical_form() -> bytes:
-    parts = [f"{name}={value}" for name, value in sorted(request.form.items(multi=True))]
+    fields = sorted(request.form.items(multi=True))
+    parts = [f"{name}={value}" for name, value in fields]
     for name, upload in sorted(request.files.items(multi=True)):
         digest = hashlib.sha256(upload.stream.read()).hexdigest()
         upload.stream.seek(0)
@@ -184,7 +185,8 @@ def _claim(call: ApiCall, key: str) -> Response | int:
 
 def _release(record_id: int) -> None:
     db.session.rollback()
-    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
     db.session.commit()
 
 

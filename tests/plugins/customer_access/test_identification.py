@@ -250,7 +250,7 @@ def test_legacy_sha1_password_is_accepted_once_and_rehashed(bot):
     assert login.password_hash.startswith("$argon2id$")
 
 
-# --- UC2093 as a factor ------------------------------------------------------------------
+# --- UC2093 as a factor --------------------------------------------------------
 
 
 @pytest.mark.uc("UC2093")
