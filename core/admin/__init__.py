@@ -16,6 +16,10 @@ def register_core_views(appbuilder) -> None:
 
     partners.register(appbuilder)
 
+    from core.toolkits.api_platform import views as api_platform
+
+    api_platform.register(appbuilder)
+
     from core.admin import billing
 
     billing.register(appbuilder)
