@@ -24,6 +24,7 @@ ADMIN_USER, ADMIN_PASSWORD = "admin", "admin-test-pw"
 PG_URL = os.environ.get("SANEA_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("SANEA_TEST_REDIS_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+COMPANIES = ("caern", "cagepa", "deso", "daae_araraquara", "caer")
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
@@ -73,13 +74,27 @@ def template_url(tmp_path_factory):
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('tpl') / 'template.db'}"
+    from core.extensions import db
+    from core.setup import sync_permissions
+
     app = create_app(settings=_settings(url))
     with app.app_context():
         initialize(app)
         ensure_admin(app, ADMIN_USER, ADMIN_PASSWORD)
-        from core.extensions import db
-
         db.session.remove()
+    covered = set(app.extensions["sanea.plugin_order"])
+    # Apps start without syncing permissions (``sanea init`` does it): sync the
+    # views of every company whose plugins the default app does not load.
+    for slug in COMPANIES:
+        other = create_app(settings=_settings(url, slug))
+        if set(other.extensions["sanea.plugin_order"]) <= covered:
+            continue
+        covered |= set(other.extensions["sanea.plugin_order"])
+        with other.app_context():
+            sync_permissions(other)
+            db.session.commit()
+            db.session.remove()
+    with app.app_context():
         db.engine.dispose()
     yield url
     if PG_URL:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func
 from wtforms.validators import ValidationError
 
 from core.admin.validators import CpfCnpj
 from core.admin.views import SaneaModelView
+from core.clock import today
 from core.domain import cadastre as m
 from core.domain import reference as r
 from core.extensions import db
@@ -92,24 +96,53 @@ class BlockView(SaneaModelView):
                      "gsan_id": "Id GSAN"}
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check_unique_document(form, field):
+    if not field.data:
+        return
+    query = db.session.query(m.Customer.id).filter_by(cpf_cnpj=field.data)
+    pk = request.view_args.get("pk") if request.view_args else None
+    if pk is not None:
+        query = query.filter(m.Customer.id != int(pk))
+    if query.first():
+        raise ValidationError("Já existe um cliente com este CPF/CNPJ.")
+
+
+def _check_birth_date(form, field):
+    if field.data and field.data > today():
+        raise ValidationError("A data de nascimento não pode ser futura.")
+
+
+def _check_email(form, field):
+    if field.data and not EMAIL.match(field.data.strip()):
+        raise ValidationError("Informe um e-mail válido (nome@dominio.com.br).")
+
+
 class CustomerView(SaneaModelView):
     datamodel = SQLAInterface(m.Customer)
     list_columns = ["code", "name", "person_type", "cpf_cnpj", "email"]
     search_columns = ["code", "name", "cpf_cnpj", "email", "person_type"]
-    add_columns = ["name", "person_type", "cpf_cnpj", "birth_date", "email", "phone"]
-    edit_columns = add_columns
     label_columns = {"code": "Código", "name": "Nome", "person_type": "Tipo (F/J)",
                      "cpf_cnpj": "CPF/CNPJ", "birth_date": "Data de nascimento",
                      "email": "E-mail", "phone": "Telefone"}
-    validators_columns = {"cpf_cnpj": [CpfCnpj()]}
+    add_columns = ["name", "cpf_cnpj", "birth_date", "email", "phone"]
+    edit_columns = add_columns
+    validators_columns = {
+        "cpf_cnpj": [CpfCnpj(), _check_unique_document],
+        "birth_date": [_check_birth_date], "email": [_check_email],
+    }
+    description_columns = {
+        "cpf_cnpj": "O tipo de pessoa (F/J) segue o documento: CPF ou CNPJ.",
+    }
 
     def pre_add(self, item):
         item.person_type = "J" if item.cpf_cnpj and len(item.cpf_cnpj) == 14 else "F"
         item.code = make_registration(_next_base(m.Customer.code))
 
     def pre_update(self, item):
-        if item.cpf_cnpj:
-            item.person_type = "J" if len(item.cpf_cnpj) == 14 else "F"
+        item.person_type = "J" if item.cpf_cnpj and len(item.cpf_cnpj) == 14 else "F"
 
 
 def _next_base(column) -> int:
@@ -128,6 +161,35 @@ def _check_sector(form, field):
     locality, sector = form.locality.data, field.data
     if locality and sector and sector.locality_id != locality.id:
         raise ValidationError("O setor comercial não pertence à localidade informada.")
+
+
+def _range(label: str, low: int, high: int):
+    def check(form, field):
+        if field.data is None:
+            return
+        if not low <= field.data <= high:
+            raise ValidationError(f"{label} deve estar entre {low} e {high}.")
+    return check
+
+
+def _check_unique_inscription(form, field):
+    """Refuse a second property at the same locality.sector.block.lot.sublot."""
+    block, sublot = form.block.data, form.sublot.data or 0
+    if block is None or field.data is None:
+        return
+    query = db.session.query(m.Property.id).filter_by(
+        block_id=block.id, lot=field.data, sublot=sublot)
+    pk = request.view_args.get("pk") if request.view_args else None
+    if pk is not None:
+        query = query.filter(m.Property.id != int(pk))
+    if query.first():
+        raise ValidationError(
+            "Já existe um imóvel com esta inscrição (quadra, lote e sublote).")
+
+
+def _check_zip(form, field):
+    if field.data and not (field.data.isdigit() and len(field.data) == 8):
+        raise ValidationError("O CEP deve ter 8 dígitos, sem traço.")
 
 
 class PropertyView(SaneaModelView):
@@ -157,7 +219,12 @@ class PropertyView(SaneaModelView):
         "sewer_situation.label": "Situação do esgoto",
         "route_sequence": "Sequência na rota",
     }
-    validators_columns = {"block": [_check_block], "sector": [_check_sector]}
+    validators_columns = {
+        "block": [_check_block], "sector": [_check_sector],
+        "lot": [_range("O lote", 0, 9999), _check_unique_inscription],
+        "sublot": [_range("O sublote", 0, 999)], "zip_code": [_check_zip],
+        "route_sequence": [_range("A sequência na rota", 0, 999999)],
+    }
     base_order = ("registration", "asc")
 
     def pre_add(self, item):

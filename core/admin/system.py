@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from wtforms.validators import ValidationError
+from wtforms import StringField
+from wtforms.validators import InputRequired, ValidationError
 
 from core.admin.views import SaneaModelView
 from core.domain.audit import AuditLog
-from core.domain.parameters import InvalidParameterValue, Parameter, parse_value
+from core.domain.parameters import InvalidParameterValue, Parameter, check_value
 from core.extensions import db
 from core.toolkits.jobs import JobRun
 
@@ -20,11 +21,16 @@ def _check_value(field) -> None:
     row = db.session.get(Parameter, request.view_args.get("pk"))
     if row is None:
         return
+    from core.setup import parameter_specs
+
+    specs = {(s.plugin, s.key): s for s in parameter_specs(current_app)}
     choices = tuple(c for c in row.choices.split(",") if c)
     try:
-        parse_value(row.value_type, field.data, choices)
+        check_value(specs.get((row.plugin, row.key)), row.value_type, field.data,
+                    choices)
     except InvalidParameterValue as exc:
         raise ValidationError(str(exc)) from exc
+    field.data = (field.data or "").strip()
 
 
 class ParameterView(SaneaModelView):
@@ -42,7 +48,12 @@ class ParameterView(SaneaModelView):
                      "help": "Ajuda", "updated_at": "Alterado em"}
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
 
-    validators_columns = {"value": [lambda form, field: _check_value(field)]}
+    # Our own field: FAB would mark the nullable column Optional() and skip
+    # the check on an empty value.
+    edit_form_extra_fields = {"value": StringField("Valor", validators=[
+        InputRequired("Informe um valor: este parâmetro é obrigatório."),
+        lambda form, field: _check_value(field),
+    ])}
 
 
 class AuditLogView(SaneaModelView):

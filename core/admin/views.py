@@ -60,5 +60,6 @@ class SaneaModelView(ModelView):
         name = self.route_base.strip("/").replace("/", "_") or "dados"
         disposition = f'attachment; filename="{name}.{fmt}"'
         return Response(
-            body, mimetype=MIME[fmt], headers={"Content-Disposition": disposition}
+            body, content_type=MIME[fmt],
+            headers={"Content-Disposition": disposition},
         )

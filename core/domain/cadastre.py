@@ -16,7 +16,11 @@ from sqlalchemy.orm import backref, relationship
 
 from core.domain.base import GsanKeyMixin, Model, TimestampMixin
 from core.domain.reference import SewerSituation, Subcategory, WaterSituation
-from core.services.identifiers import format_inscription, format_registration
+from core.services.identifiers import (
+    InvalidIdentifier,
+    format_inscription,
+    format_registration,
+)
 
 
 class Municipality(GsanKeyMixin, Model):
@@ -206,10 +210,12 @@ class Property(TimestampMixin, Model):
     @property
     def inscription(self) -> str:
         """Return the inscrição LLL.SSS.QQQ.LLLL.SSS."""
-        return format_inscription(
-            self.locality.code, self.sector.code, self.block.number,
-            self.lot, self.sublot,
-        )
+        parts = (self.locality.code, self.sector.code, self.block.number,
+                 self.lot, self.sublot)
+        try:
+            return format_inscription(*parts)
+        except InvalidIdentifier:  # legacy or imported data out of range
+            return ".".join(str(part) for part in parts)
 
     @property
     def registration_display(self) -> str:

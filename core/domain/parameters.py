@@ -24,6 +24,9 @@ class ParameterSpec:
     label: str
     help: str
     choices: tuple[str, ...] = ()
+    minimum: object = 0  # numbers below it are refused; None allows negatives
+    maximum: object = None
+    required: bool = True
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -34,6 +37,11 @@ class InvalidParameterValue(ValueError):
     """A value that does not fit the parameter's type."""
 
 
+TYPE_LABELS = {"int": "número inteiro", "decimal": "número decimal",
+               "bool": "sim/não", "str": "texto", "date": "data (AAAA-MM-DD)",
+               "choice": "opção"}
+
+
 def parse_value(spec_type: str, text: str, choices=()) -> object:
     """Convert the stored text of a parameter to its Python value."""
     if text is None or text == "":
@@ -42,7 +50,10 @@ def parse_value(spec_type: str, text: str, choices=()) -> object:
         if spec_type == "int":
             return int(text)
         if spec_type == "decimal":
-            return Decimal(str(text).replace(",", "."))
+            value = Decimal(str(text).strip().replace(",", "."))
+            if not value.is_finite():
+                raise ValueError(text)
+            return value
         if spec_type == "bool":
             lowered = str(text).strip().lower()
             if lowered not in ("true", "false", "1", "0", "sim", "não", "nao"):
@@ -52,13 +63,30 @@ def parse_value(spec_type: str, text: str, choices=()) -> object:
             return date.fromisoformat(str(text))
     except (ValueError, ArithmeticError) as exc:
         raise InvalidParameterValue(
-            f"Valor inválido para parâmetro do tipo {spec_type}: {text!r}"
+            f"Valor inválido: {text!r} não é {TYPE_LABELS[spec_type]}."
         ) from exc
     if spec_type == "choice" and choices and text not in choices:
         raise InvalidParameterValue(
             f"Valor {text!r} fora das opções: {', '.join(choices)}"
         )
     return str(text)
+
+
+def check_value(spec: ParameterSpec | None, spec_type: str, text: str,
+                choices=()) -> object:
+    """Parse a value typed by a person and check it against its spec's bounds."""
+    value = parse_value(spec_type, (text or "").strip(), choices)
+    required = spec.required if spec else True
+    if value is None and required:
+        raise InvalidParameterValue("Informe um valor: este parâmetro é obrigatório.")
+    if spec_type in ("int", "decimal") and value is not None:
+        minimum = spec.minimum if spec else 0
+        maximum = spec.maximum if spec else None
+        if minimum is not None and value < Decimal(str(minimum)):
+            raise InvalidParameterValue(f"O valor deve ser no mínimo {minimum}.")
+        if maximum is not None and value > Decimal(str(maximum)):
+            raise InvalidParameterValue(f"O valor deve ser no máximo {maximum}.")
+    return value
 
 
 def format_value(value: object) -> str:

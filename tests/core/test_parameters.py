@@ -3,6 +3,8 @@
 import html
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from core.domain.audit import AuditLog
@@ -48,7 +50,7 @@ def test_parameter_bad_value_is_refused_and_unchanged(admin_client):
         "value": "quinze", "csrf_token": csrf_token(form)})
     assert page.status_code == 200  # the form again, with its message
     text = html.unescape(page.get_data(as_text=True))
-    assert "Valor inválido para parâmetro do tipo int: 'quinze'" in text
+    assert "Valor inválido: 'quinze' não é número inteiro." in text
     db.session.expire_all()
     assert get_parameter("core", "default_request_deadline_days") == 15
     updates = db.session.query(AuditLog).filter_by(table_name="parameter", action="update")
@@ -68,3 +70,25 @@ def test_profile_value_overrides_parameter_default(make_app):
             assert get_parameter("core", "bill_rounding") == "total"
         finally:
             object.__setattr__(profile, "parameters", {})
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-3", "O valor deve ser no mínimo 0."),
+    ("", "Informe um valor: este parâmetro é obrigatório."),
+])
+def test_parameter_out_of_range_or_empty_is_refused(admin_client, value, message):
+    row = _row("default_request_deadline_days")
+    url = f"/parameterview/edit/{row.id}"
+    form = admin_client.get(url).get_data(as_text=True)
+    page = admin_client.post(url, data={"value": value, "csrf_token": csrf_token(form)})
+    assert message in html.unescape(page.get_data(as_text=True))
+    db.session.expire_all()
+    assert get_parameter("core", "default_request_deadline_days") == 15
+
+
+@pytest.mark.parametrize("text", ["NaN", "1e400x", "Infinity"])
+def test_decimal_parameter_must_be_finite(text):
+    from core.domain.parameters import InvalidParameterValue, parse_value
+
+    with pytest.raises(InvalidParameterValue, match="não é número decimal"):
+        parse_value("decimal", text)
