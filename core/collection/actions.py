@@ -29,7 +29,7 @@ from sqlalchemy import select
 from core.clock import today
 from core.collection.charges import late_charge_rules
 from core.collection.debts import Debt, open_bills, property_debts, total_of
-from core.collection.documents import issue_action_document
+from core.collection.documents import barcode_problems, issue_action_document
 from core.collection.errors import CollectionError
 from core.domain.base import utcnow
 from core.domain.billing import OPEN_BILL_STATUSES, Bill
@@ -153,6 +153,7 @@ def create_command(action: str, *, criterion_id: int | None = None,
         errors.append("Informe um critério de cobrança ativo.")
     if locality_id and db.session.get(Locality, locality_id) is None:
         errors.append(f"Localidade {locality_id} inexistente.")
+    errors.extend(barcode_problems())
     if errors:
         raise CollectionError(errors)
     if actor:

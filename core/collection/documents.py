@@ -22,6 +22,7 @@ from core.calendar_service import business_calendar
 from core.clock import today
 from core.collection.debts import Debt, property_debts, total_of
 from core.collection.errors import CollectionError
+from core.company import MissingCompanyParameter
 from core.domain.cadastre import Property
 from core.domain.collection import (
     BillSettlement,
@@ -46,7 +47,19 @@ STATEMENT_TYPE_NUMBER = 14  # GSAN documento_tipo EXTRATO_DE_DEBITO
 def barcode_settings() -> tuple[str, int]:
     """Return the company's FEBRABAN code and barcode modulus (refusing blanks)."""
     profile = current_app.extensions["sanea.profile"]
-    return profile.require("febraban_code"), profile.barcode_modulus or 10
+    try:
+        return profile.require("febraban_code"), profile.barcode_modulus or 10
+    except MissingCompanyParameter as exc:
+        raise CollectionError(str(exc)) from exc
+
+
+def barcode_problems() -> list[str]:
+    """Return why documents cannot get a barcode (an empty list when they can)."""
+    try:
+        barcode_settings()
+    except CollectionError as exc:
+        return exc.errors
+    return []
 
 
 def pix_code(amount: Decimal, txid: str) -> str | None:
@@ -129,6 +142,7 @@ def issue_statement(property_id: int, *, payment_date: date | None = None,
         errors.append("O imóvel não tem débitos em aberto.")
     if not errors and total_of(lines) <= 0:
         errors.append("Os créditos cobrem os débitos: não há valor a pagar.")
+    errors.extend(barcode_problems())
     if errors:
         raise CollectionError(errors)
 

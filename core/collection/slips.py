@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from core.calendar_service import business_calendar
 from core.clock import today
-from core.collection.documents import barcode_settings, pix_code
+from core.collection.documents import barcode_problems, barcode_settings, pix_code
 from core.collection.errors import CollectionError
 from core.collection.ledger import month_of
 from core.domain.base import utcnow
@@ -68,6 +68,7 @@ def issue_slip(*, property_id: int | None = None, customer_id: int | None = None
     errors: list[str] = []
     prop, customer, kind = _check(property_id, customer_id, debit_type, amount,
                                   due_date, errors)
+    errors.extend(barcode_problems())
     if errors:
         raise CollectionError(errors)
 

@@ -19,6 +19,8 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
+
 from core.clock import today
 from core.collection.ledger import add_pending_credit
 from core.domain.base import utcnow
@@ -46,6 +48,9 @@ def register_payment(barcode: str, amount: Decimal, paid_on: date | None = None,
         code = parse_barcode(barcode or "")
     except InvalidBarcode as exc:
         errors.append(exc.message)
+    company = current_app.extensions["sanea.profile"].febraban_code
+    if code is not None and company and code.company_code != company.zfill(4):
+        errors.append(f"Código de barras de outra empresa ({code.company_code}).")
     paid_on = paid_on or today()
     if paid_on > today():
         errors.append("A data do pagamento não pode ser futura.")

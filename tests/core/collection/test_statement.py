@@ -142,3 +142,21 @@ def test_statement_pdf_barcode_and_pix_scan_back(debts, pix_key, tmp_path):
 
     assert sorted(scanned) == sorted([f"I2/5:{statement.barcode}",
                                       f"QR-Code:{statement.pix_code}"])
+
+
+def test_statement_refused_without_the_company_febraban_code(make_app):
+    from sqlalchemy import func, select
+
+    from core.domain.collection import CollectionDocument
+
+    app = make_app("cagepa", fixed_today="2025-03-20")
+    with app.app_context():
+        prop = make_property(1)
+        make_bill(prop, 202502, "80.00", date(2025, 3, 10), company="0000")
+
+        with pytest.raises(CollectionError) as caught:
+            issue_statement(prop.id)
+
+        assert "código FEBRABAN da empresa" in str(caught.value)
+        assert db.session.scalar(
+            select(func.count()).select_from(CollectionDocument)) == 0

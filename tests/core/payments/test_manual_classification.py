@@ -72,3 +72,11 @@ def test_manual_refund_of_a_duplicate(day_app):
         "refunded", "duplicate", "financeiro")
     assert db.session.scalar(select(Payment.status).where(
         Payment.id == second.id)) == "refunded"
+
+
+def test_manual_register_refuses_barcode_of_another_company(day_app):
+    code = build_bill_barcode(Decimal("100.00"), "0018", 1, 1234560, 2025, 2)
+
+    with pytest.raises(PaymentError, match="outra empresa \\(0018\\)"):
+        register_payment(code, Decimal("100.00"), date(2025, 3, 10))
+    assert db.session.scalar(select(Payment)) is None
