@@ -38,7 +38,8 @@ test: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install-test
-	$(BIN)/python benchmarks/run_all.py
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; \
+	    $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
