@@ -230,7 +230,6 @@ HOUSE = {
 # --- the property lookup ----------------------------------------------------------
 
 
-@pytest.mark.uc("UC2021")
 def test_property_lookup_returns_document(app, client, house):
     response = _get(client, "/api/v1/imoveis/1234560", _token(app, ["imoveis:ler"]))
     assert response.status_code == 200
@@ -513,7 +512,7 @@ def _post(client, token, data, content_type="application/json"):
                                 "X-Request-Id": RID})
 
 
-def test_plugin_route_accepts_valid_body(plugin_app):
+def test_sanea_api_routes_adds_plugin_routes(plugin_app):
     client = plugin_app.test_client()
     token = _token(plugin_app, ["testes:escrever"])
     response = _post(client, token, json.dumps({"nome": "Ana", "idade": 3}))
