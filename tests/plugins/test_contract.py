@@ -28,6 +28,7 @@ from core.hookspecs import hookimpl
 from core.manifest import Manifest
 from core.plugins import available_plugins
 from core.settings import PROJECT_DIR, Settings
+from core.setup import sync_permissions
 from tests.conftest import SECRET, login
 
 PLUGINS = sorted(available_plugins())
@@ -63,11 +64,19 @@ def company(monkeypatch):
 
 @pytest.fixture
 def apps(company, make_app):
-    """Return (app without the plugin, app with it) for a plugin name."""
+    """Return (app without the plugin, app with it) for a plugin name.
+
+    The plugin's permissions are created as ``flask sanea init`` does when a
+    deployment enables a plugin (the template database only has those of
+    the plugins CAERN enables).
+    """
 
     def build(name: str):
         baseline = make_app(company())
-        return baseline, make_app(company(name))
+        app = make_app(company(name))
+        with app.app_context():
+            sync_permissions(app)
+        return baseline, app
 
     return build
 
