@@ -229,6 +229,7 @@ PHOTO = {
 }
 READING_VALUE = {"type": ["integer", "string"], "maxLength": 20}
 JOIN_BODY = {
+    "examples": [{"aceite_termo": True}],
     "title": "PedidoDeAdesao",
     "type": "object",
     "additionalProperties": False,
@@ -245,6 +246,7 @@ LEAVE_BODY = {
     "properties": {"motivo_texto": {"type": "string", "maxLength": 200}},
 }
 VERIFY_BODY = {
+    "examples": [{"leitura": 1265}],
     "title": "LeituraParaVerificar",
     "type": "object",
     "required": ["leitura"],

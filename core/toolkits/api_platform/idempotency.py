@@ -63,13 +63,13 @@ def requires_key(call: ApiCall) -> bool:
 
 
 def _canonical_form() -> bytes:
-    fields = sorted(request.form.items(multi=True))
-    parts = [f"{name}={value}" for name, value in fields]
-    for name, upload in sorted(request.files.items(multi=True)):
+    parts = sorted(f"{name}={value}" for name, value in request.form.items(multi=True))
+    files = []
+    for name, upload in request.files.items(multi=True):
         digest = hashlib.sha256(upload.stream.read()).hexdigest()
         upload.stream.seek(0)
-        parts.append(f"{name}:{upload.filename}:{digest}")
-    return "\n".join(parts).encode()
+        files.append(f"{name}:{upload.filename or ''}:{digest}")
+    return "\n".join(parts + sorted(files)).encode()
 
 
 def _canonical_body() -> bytes:
