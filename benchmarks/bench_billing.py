@@ -8,7 +8,8 @@
 For each size the database named in ``--database-url`` is dropped and
 created again, migrated, loaded with the GSAN export's skeleton and laid
 with that many demo properties (``flask sanea demo``, whose billing hook
-adds the tariff, the schedules, the meters and the month's readings).
+adds the tariff, the schedules, the meters and the month's readings), and
+analysed (``ANALYZE``, as autovacuum would after a bulk load).
 Then ``--workers`` RQ workers (``flask sanea worker``) are started on the
 Redis database of ``--redis-url`` (flushed first: use a number of your
 own), every group with a schedule is billed with ``billing.bill_group``,
@@ -94,8 +95,21 @@ def populate(url: str, export: Path, properties: int) -> float:
         for line in lay_demo_command(properties, seed=1, export_dir=export):
             print("   ", line)
         db.session.remove()
+        analyze(db.engine)
         db.engine.dispose()
     return time.perf_counter() - started
+
+
+def analyze(engine) -> None:
+    """Refresh the planner's statistics after the bulk load.
+
+    Autovacuum would do it within a minute; this server runs without it,
+    and without statistics PostgreSQL plans the batch lookups as scans.
+    """
+    from sqlalchemy import text
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def start_workers(count: int, url: str, redis_url: str, forking: bool) -> list:
@@ -139,12 +153,17 @@ def start_workers(count: int, url: str, redis_url: str, forking: bool) -> list:
 
 
 def stop_workers(workers: list) -> None:
-    """Ask the workers we started to stop, then wait for them."""
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        worker.wait(timeout=60)
+    """Stop the workers we started: warm, then cold, then for good."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(sig)
+        try:
+            for worker in workers:
+                worker.wait(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -604,24 +604,29 @@ MENUS = [
     (ConsumptionHistoryView, "Histórico de consumo", METERING, "fa-line-chart"),
 ]
 HIDDEN = [
-    ScheduleRouteView,
-    BillCategoryView,
-    BillBandView,
-    BilledDebitView,
-    RealisedCreditView,
+    (ScheduleRouteView, "Vencimentos por rota"),
+    (BillCategoryView, "Água e esgoto por categoria"),
+    (BillBandView, "Faixas de consumo da conta"),
+    (BilledDebitView, "Débitos cobrados"),
+    (RealisedCreditView, "Créditos realizados"),
 ]
+
+
+def _titles(view, label: str) -> None:
+    view.title = view.list_title = label
+    view.show_title = f"Detalhes — {label}"
+    view.add_title = f"Incluir — {label}"
+    view.edit_title = f"Alterar — {label}"
 
 
 def register(appbuilder) -> None:
     """Add the metering and billing screens and menus."""
-    for view in HIDDEN:
+    for view, label in HIDDEN:
+        _titles(view, label)
         appbuilder.add_view_no_menu(view)
     for view, label, category, icon in MENUS:
         if issubclass(view, SaneaModelView):
-            view.list_title = label
-            view.show_title = f"Detalhes — {label}"
-            view.add_title = f"Incluir — {label}"
-            view.edit_title = f"Alterar — {label}"
+            _titles(view, label)
         appbuilder.add_view(
             view, label, icon=icon, category=category, category_label=category
         )

@@ -114,8 +114,20 @@ class ReferenceData:
 
     anomalies: dict[int, Anomaly]
     categories: dict[int, CategoryInfo]
-    water_bills: dict[int, tuple[str, bool]]
-    sewer_bills: dict[int, tuple[str, bool]]
+    water_situations: dict[int, tuple[str, bool]]  # id -> (code, bills)
+    sewer_situations: dict[int, tuple[str, bool]]
+
+    def water_bills(self, situation_id: int) -> bool:
+        """Tell whether a water situation bills water."""
+        return self.water_situations[situation_id][1]
+
+    def sewer_bills(self, situation_id: int) -> bool:
+        """Tell whether a sewer situation bills sewer."""
+        return self.sewer_situations[situation_id][1]
+
+    def water_code(self, situation_id: int) -> str:
+        """Return the code of a water situation."""
+        return self.water_situations[situation_id][0]
 
     @classmethod
     def load(cls) -> ReferenceData:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.billing.context import BillingSettings, RouteRun
+from core.billing.errors import BillingError
 from core.billing.tariffs import TariffInfo, key_of
 from core.services import barcode as bc
 from core.services.billing_rules import (
@@ -94,7 +95,9 @@ class _Month:
 
 def is_billable(row: tuple, run: RouteRun) -> bool:
     """Tell whether the water or the sewer situation of a property bills."""
-    return run.refs.water_bills[row[8]][1] or run.refs.sewer_bills[row[9]][1]
+    return run.refs.water_bills(row.water_situation_id) or run.refs.sewer_bills(
+        row.sewer_situation_id
+    )
 
 
 def decide_property(data: PropertyInput, run: RouteRun) -> Outcome:
@@ -102,22 +105,30 @@ def decide_property(data: PropertyInput, run: RouteRun) -> Outcome:
     row = data.row
     month = _decide_month(data, run)
     held = _hold_reason(month, run)
-    outcome = Outcome(row[0], row[1], _consumption_rows(data, month, run, held))
+    outcome = Outcome(
+        row.id, row.registration, _consumption_rows(data, month, run, held)
+    )
     outcome.reading = _reading_row(data, month, run)
     outcome.held = held
     outcome.counts.append(f"consumption_{month.result.type.value}")
-    if (
-        month.anomaly_id is not None
-        and run.refs.anomalies[month.anomaly_id].needs_review
-    ):
-        anomaly = run.refs.anomalies[month.anomaly_id]
-        outcome.notes.append(
-            f"Anormalidade {anomaly.code} ({anomaly.label}) sem regra de consumo "
-            "revisada: faturada pela regra padrão (média)."
-        )
+    outcome.notes += _review_notes(month, run)
     if run.bill and outcome.held is None:
         _decide_bill(outcome, data, month, run)
     return outcome
+
+
+def _review_notes(month: _Month, run: RouteRun) -> list[str]:
+    """List an anomaly whose consumption rule was never reviewed."""
+    if (
+        month.anomaly_id is None
+        or not run.refs.anomalies[month.anomaly_id].needs_review
+    ):
+        return []
+    anomaly = run.refs.anomalies[month.anomaly_id]
+    return [
+        f"Anormalidade {anomaly.code} ({anomaly.label}) sem regra de consumo "
+        "revisada: faturada pela regra padrão (média)."
+    ]
 
 
 # --- consumption ------------------------------------------------------------
@@ -125,10 +136,8 @@ def decide_property(data: PropertyInput, run: RouteRun) -> Outcome:
 
 def _subcategories(data: PropertyInput) -> tuple[tuple[int, int], ...]:
     if not data.economies:
-        from core.billing.errors import BillingError
-
         raise BillingError("Imóvel sem economias cadastradas.")
-    return tuple((item[1], item[2]) for item in data.economies)
+    return tuple((item.subcategory_id, item.category_id) for item in data.economies)
 
 
 def _categories(
@@ -170,63 +179,50 @@ def _main_key(data: PropertyInput, run: RouteRun) -> str | None:
     )
     main_id = next(cid for cid in by_category if refs[cid].code == code)
     best = max(
-        (item for item in data.economies if item[2] == main_id),
-        key=lambda item: item[3],
+        (item for item in data.economies if item.category_id == main_id),
+        key=lambda item: item.economies,
     )
-    return key_of(best[1])
+    return key_of(best.subcategory_id)
 
 
 def _current_and_previous(data: PropertyInput, month: int):
     current = (
-        data.readings[0] if data.readings and data.readings[0][2] == month else None
+        data.readings[0]
+        if data.readings and data.readings[0].reference_month == month
+        else None
     )
     previous = next(
-        (item for item in data.readings if item[2] < month and item[7] is not None),
+        (
+            item
+            for item in data.readings
+            if item.reference_month < month and item.billed_reading is not None
+        ),
         None,
     )
     return current, previous
 
 
 def _decide_month(data: PropertyInput, run: RouteRun) -> _Month:
+    """Decide the month's consumption and the period its tariff prices."""
     current, previous = _current_and_previous(data, run.month)
-    end = current[5] if current and current[5] else run.reading_date
-    start = previous[8] if previous and previous[8] else run.default_period_start(end)
-    start = min(start, end)
-    tariff = run.book.tariff_for(data.row[12])
+    end = current.informed_date if current and current.informed_date else None
+    end = end or run.reading_date
+    start = previous.billed_date if previous and previous.billed_date else None
+    start = min(start or run.default_period_start(end), end)
+    tariff = run.book.tariff_for(data.row.tariff_id)
     validities = run.book.validities(tariff, _subcategories(data), start, end)
     categories = _categories(data, validities[-1], run)
-    anomaly_id = current[6] if current else None
-    informed_m3 = current[9] if current else None
-    fixed_minimum = data.row[10]
+    fixed_minimum = data.row.fixed_minimum_m3
+    informed_m3 = current.informed_consumption_m3 if current else None
 
+    previous_reading = None
     if data.installation is None:
         result = compute_unmeasured_consumption(
             categories, fixed_minimum_m3=fixed_minimum, informed_m3=informed_m3
         )
-        previous_reading = None
     else:
-        meter, previous_reading = _meter_reading(
-            data, current, previous, anomaly_id, run
-        )
-        history = [
-            MonthlyConsumption(
-                item[1], item[2], item[3] in AVERAGE_TYPES and not item[4]
-            )
-            for item in data.history
-        ]
-        average = average_consumption(
-            history, run.month, run.settings.average_months, run.settings.extra_months
-        )
-        result = compute_consumption(
-            meter,
-            categories,
-            average=average,
-            anomaly=_anomaly(anomaly_id, run),
-            fixed_minimum_m3=fixed_minimum,
-            informed_m3=informed_m3,
-            cut=run.refs.water_bills[data.row[8]][0] == "cut",
-            main_category=_main_key(data, run),
-        )
+        result, previous_reading = _measured(data, current, previous, categories, run)
+    anomaly_id = current.anomaly_id if current else None
     return _Month(
         result,
         categories,
@@ -238,6 +234,34 @@ def _decide_month(data: PropertyInput, run: RouteRun) -> _Month:
         current,
         anomaly_id,
     )
+
+
+def _measured(data, current, previous, categories, run) -> tuple:
+    """Decide a metered property's consumption; return it and the previous reading."""
+    anomaly_id = current.anomaly_id if current else None
+    meter, previous_reading = _meter_reading(data, current, previous, anomaly_id, run)
+    history = [
+        MonthlyConsumption(
+            item.reference_month,
+            item.billed_m3,
+            item.consumption_type in AVERAGE_TYPES and not item.held,
+        )
+        for item in data.history
+    ]
+    average = average_consumption(
+        history, run.month, run.settings.average_months, run.settings.extra_months
+    )
+    result = compute_consumption(
+        meter,
+        categories,
+        average=average,
+        anomaly=_anomaly(anomaly_id, run),
+        fixed_minimum_m3=data.row.fixed_minimum_m3,
+        informed_m3=current.informed_consumption_m3 if current else None,
+        cut=run.refs.water_code(data.row.water_situation_id) == "cut",
+        main_category=_main_key(data, run),
+    )
+    return result, previous_reading
 
 
 def _anomaly(anomaly_id: int | None, run: RouteRun) -> ReaderAnomaly | None:
@@ -254,14 +278,18 @@ def _meter_reading(
 ) -> tuple[MeterReading, int]:
     """Return the month's meter reading and the previous reading it starts from."""
     _, installation_id, _, install_reading, digits = data.installation
-    informed = current[4] if current else None
+    informed = current.informed_reading if current else None
     if anomaly_id is not None and not run.refs.anomalies[anomaly_id].accepts_reading:
         informed = None
-    replaced = previous is not None and previous[3] not in (None, installation_id)
+    replaced = previous is not None and previous.installation_id not in (
+        None,
+        installation_id,
+    )
     if previous is None or replaced:
         start, previous_is_real = install_reading, True
     else:
-        start, previous_is_real = previous[7], previous[4] is not None
+        start = previous.billed_reading
+        previous_is_real = previous.informed_reading is not None
     meter = MeterReading(
         previous=start,
         current=informed,
@@ -276,7 +304,7 @@ def _meter_reading(
 def _hold_reason(month: _Month, run: RouteRun) -> str | None:
     """Return why the month is held for analysis, or None."""
     flags = {flag.value for flag in month.result.flags} & run.settings.hold_flags
-    released = month.current is not None and month.current[10]
+    released = month.current is not None and month.current.analysis_released
     if not flags or released:
         return None
     labels = {"excess": "estouro", "high": "alto consumo", "low": "baixo consumo"}
@@ -292,7 +320,7 @@ def _consumption_rows(
 ) -> list[dict]:
     result = month.result
     base = dict(
-        property_id=data.row[0],
+        property_id=data.row.id,
         reference_month=run.month,
         route_id=run.route_id,
         billed_m3=result.consumption_m3,
@@ -305,7 +333,7 @@ def _consumption_rows(
     )
     flags = ",".join(sorted(flag.value for flag in result.flags))
     rows = [dict(base, connection_type="water", flags=flags)]
-    if run.refs.sewer_bills[data.row[9]][1]:
+    if run.refs.sewer_bills(data.row.sewer_situation_id):
         rows.append(dict(base, connection_type="sewer", flags=""))
     return rows
 
@@ -315,7 +343,7 @@ def _reading_row(data: PropertyInput, month: _Month, run: RouteRun) -> dict | No
     if data.installation is None:
         return None
     values = dict(
-        installation_id=data.installation[1],
+        installation_id=data.installation.id,
         previous_reading=month.previous_reading,
         previous_date=month.start,
         billed_reading=month.result.billed_reading,
@@ -323,10 +351,10 @@ def _reading_row(data: PropertyInput, month: _Month, run: RouteRun) -> dict | No
         measured_m3=month.result.measured_m3,
     )
     if month.current is not None:
-        return dict(values, pk=month.current[1])
+        return dict(values, pk=month.current.id)
     return dict(
         values,
-        property_id=data.row[0],
+        property_id=data.row.id,
         reference_month=run.month,
         measurement_type="water",
         analysis_released=False,
@@ -337,9 +365,11 @@ def _reading_row(data: PropertyInput, month: _Month, run: RouteRun) -> dict | No
 
 
 def _price(data: PropertyInput, month: _Month, run: RouteRun) -> TariffBreakdown:
-    sewer_bills = run.refs.sewer_bills[data.row[9]][1]
-    percent = data.row[11] if data.row[11] is not None else month.tariff.sewer_percent
-    economies = {key_of(item[1]): item[3] for item in data.economies}
+    sewer_bills = run.refs.sewer_bills(data.row.sewer_situation_id)
+    percent = data.row.sewer_percent
+    if percent is None:
+        percent = month.tariff.sewer_percent
+    economies = {key_of(item.subcategory_id): item.economies for item in data.economies}
     start = max(month.start, month.validities[0].valid_from)
     return compute_charges_prorated(
         month.validities,
@@ -354,7 +384,7 @@ def _price(data: PropertyInput, month: _Month, run: RouteRun) -> TariffBreakdown
 
 def _decide_bill(outcome: Outcome, data: PropertyInput, month: _Month, run: RouteRun):
     breakdown = _price(data, month, run)
-    water_bills = run.refs.water_bills[data.row[8]][1]
+    water_bills = run.refs.water_bills(data.row.water_situation_id)
     water = breakdown.water if water_bills else ZERO
     sewer = breakdown.sewer
     debits = _debits(outcome, data, run)
@@ -368,7 +398,7 @@ def _decide_bill(outcome: Outcome, data: PropertyInput, month: _Month, run: Rout
         data, month, run, breakdown, water, sewer, debits, credits, total
     )
     outcome.categories, outcome.bands = bill_lines(
-        [(item[1], item[2], item[3]) for item in data.economies],
+        [(i.subcategory_id, i.category_id, i.economies) for i in data.economies],
         [category.minimum_m3 for category in month.categories],
         breakdown,
         water_bills,
@@ -478,14 +508,16 @@ def _bill_row(
     row, settings = data.row, run.settings
     current = month.current
     return dict(
-        property_id=row[0],
+        property_id=row.id,
         reference_month=run.month,
         version=0,
         status="normal",
         billing_group_id=run.group_id,
         route_id=run.route_id,
-        locality_id=row[2],
-        inscription=format_inscription(row[3], row[4], row[5], row[6], row[7]),
+        locality_id=row.locality_id,
+        inscription=format_inscription(
+            row.locality_code, row.sector_code, row.block_number, row.lot, row.sublot
+        ),
         tariff_id=month.tariff.id,
         consumption_type=month.result.type.value,
         water_m3=month.result.consumption_m3,
@@ -494,9 +526,9 @@ def _bill_row(
         period_start=month.start,
         period_end=month.end,
         previous_reading=month.previous_reading,
-        current_reading=current[4] if current else None,
+        current_reading=current.informed_reading if current else None,
         previous_reading_date=month.start if data.installation else None,
-        current_reading_date=current[5] if current else None,
+        current_reading_date=current.informed_date if current else None,
         water_value=water,
         sewer_value=sewer,
         debits_value=debits,
@@ -508,7 +540,9 @@ def _bill_row(
         due_date=run.due_date,
         original_due_date=run.due_date,
         job_run_id=run.job_run_id,
-        **bill_identifiers(total, row[3], row[1], run.month, 0, settings),
+        **bill_identifiers(
+            total, row.locality_code, row.registration, run.month, 0, settings
+        ),
     )
 
 

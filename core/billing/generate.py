@@ -46,9 +46,10 @@ def process_route(
     ``ctx`` is the job's :class:`~core.toolkits.jobs.JobContext`: counts go
     to it and every held or refused property is listed on it.
     """
+    queries.tune_transaction()
     run = prepare_route(group_id, month, route_id, bill, ctx.run_id)
     rows = queries.route_properties(route_id, month)
-    pending = [row for row in rows if not row[queries.BILLED]]
+    pending = [row for row in rows if not row.billed]
     ctx.count("already_billed", len(rows) - len(pending))
     for start in range(0, len(pending), BATCH_SIZE):
         _process_batch(ctx, run, pending[start : start + BATCH_SIZE])
@@ -56,38 +57,39 @@ def process_route(
 
 
 def _load(batch: list, month: int, run: RouteRun) -> list[PropertyInput]:
-    ids = [row[0] for row in batch]
+    ids = [row.id for row in batch]
     months = run.settings.average_months + run.settings.extra_months
     economies = queries.economies(ids)
     installations = queries.current_installations(ids)
     readings = queries.readings(ids, month)
     history = queries.water_history(ids, month, months)
     debits, credits = {}, {}
-    if run.bill and any(row[queries.HAS_DEBITS] for row in batch):
+    if run.bill and any(row.has_debits for row in batch):
         debits = queries.pending_debits(ids, month)
-    if run.bill and any(row[queries.HAS_CREDITS] for row in batch):
+    if run.bill and any(row.has_credits for row in batch):
         credits = queries.pending_credits(ids, month)
     return [
         PropertyInput(
             row,
-            economies.get(row[0], []),
-            installations.get(row[0]),
-            readings.get(row[0], []),
-            history.get(row[0], []),
-            debits.get(row[0], []),
-            credits.get(row[0], []),
+            economies.get(row.id, []),
+            installations.get(row.id),
+            readings.get(row.id, []),
+            history.get(row.id, []),
+            debits.get(row.id, []),
+            credits.get(row.id, []),
         )
         for row in batch
     ]
 
 
 def _process_batch(ctx, run: RouteRun, batch: list) -> None:
+    queries.tune_transaction()
     billable = [row for row in batch if is_billable(row, run)]
     counts: Counter = Counter(not_billable=len(batch) - len(billable))
     listed: list[tuple[str, str]] = []
     outcomes: list[Outcome] = []
     for data in _load(billable, run.month, run):
-        ref = format_registration(data.row[1])
+        ref = format_registration(data.row.registration)
         try:
             outcome = decide_property(data, run)
         except (BillingError, ValueError) as exc:
@@ -101,7 +103,6 @@ def _process_batch(ctx, run: RouteRun, batch: list) -> None:
             counts["held"] += 1
             listed.append((outcome.held, ref))
     try:
-        queries.relax_commit()
         write_outcomes(outcomes, run.month)
         db.session.commit()
     except CONFLICTS:
@@ -180,11 +181,7 @@ def _write_readings(conn, outcomes: list[Outcome]) -> None:
 
 def _write_bills(conn, billed: list[Outcome]) -> None:
     now = utcnow()
-    _insert(conn, b.Bill.__table__, [dict(o.bill, created_at=now) for o in billed])
-    ids = queries.new_bill_ids(
-        [o.property_id for o in billed], billed[0].bill["reference_month"]
-    )
-    bill_ids = [ids[o.property_id] for o in billed]
+    bill_ids = queries.insert_bills([dict(o.bill, created_at=now) for o in billed])
     lines = {"categories": [], "bands": [], "billed_debits": [], "realised_credits": []}
     for bill_id, outcome in zip(bill_ids, billed, strict=True):
         for name, rows in lines.items():

@@ -8,6 +8,9 @@ without loading ORM objects (DESIGN.md §4).
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -16,6 +19,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     exists,
+    insert,
     select,
     text,
     update,
@@ -27,11 +31,87 @@ from core.domain import cadastre as c
 from core.domain import metering as m
 from core.domain import reference as r
 from core.extensions import db
+from core.gsan_import.bulk import insert_rows
 from core.services.billing_rules import shift_reference
 
 HISTORY_MONTHS = 24
-# Positions of the flags at the end of a route_properties() row.
-BILLED, HAS_DEBITS, HAS_CREDITS = 13, 14, 15
+
+
+class PropertyRow(NamedTuple):
+    """A property of a route as the billing engine sees it."""
+
+    id: int
+    registration: int
+    locality_id: int
+    locality_code: int
+    sector_code: int
+    block_number: int
+    lot: int
+    sublot: int
+    water_situation_id: int
+    sewer_situation_id: int
+    fixed_minimum_m3: int | None
+    sewer_percent: int | None  # of the sewer connection, overriding the tariff's
+    tariff_id: int | None  # of the property, overriding the default tariff
+    billed: bool  # already has a bill for the month
+    has_debits: bool
+    has_credits: bool
+
+
+class EconomyRow(NamedTuple):
+    property_id: int
+    subcategory_id: int
+    category_id: int
+    economies: int
+
+
+class InstallationRow(NamedTuple):
+    property_id: int
+    id: int
+    installed_on: date
+    install_reading: int
+    digits: int
+
+
+class ReadingRow(NamedTuple):
+    property_id: int
+    id: int
+    reference_month: int
+    installation_id: int | None
+    informed_reading: int | None
+    informed_date: date | None
+    anomaly_id: int | None
+    billed_reading: int | None
+    billed_date: date | None
+    informed_consumption_m3: int | None
+    analysis_released: bool
+
+
+class HistoryRow(NamedTuple):
+    property_id: int
+    reference_month: int
+    billed_m3: int
+    consumption_type: str
+    held: bool
+
+
+class DebitRow(NamedTuple):
+    property_id: int
+    id: int
+    debit_type_id: int
+    total: Decimal
+    installments: int
+    installments_billed: int
+
+
+class CreditRow(NamedTuple):
+    property_id: int
+    id: int
+    credit_type_id: int
+    total: Decimal
+    installments: int
+    installments_realised: int
+    residual: Decimal
 
 
 def among(column, ids: list[int]):
@@ -49,7 +129,7 @@ def _rows(statement) -> list:
     return db.session.execute(statement).all()
 
 
-def route_properties(route_id: int, month: int) -> list:
+def route_properties(route_id: int, month: int) -> list[PropertyRow]:
     """Return the properties of a route with their cadastre and billed flag."""
     p = c.Property.__table__
     blk, sec, loc = c.Block.__table__, c.Sector.__table__, c.Locality.__table__
@@ -93,13 +173,14 @@ def route_properties(route_id: int, month: int) -> list:
         .where(blk.c.route_id == route_id)
         .order_by(p.c.route_sequence, p.c.id)
     )
-    return _rows(statement)
+    return [PropertyRow._make(row) for row in _rows(statement)]
 
 
-def _grouped(statement) -> dict[int, list]:
+def _grouped(statement, kind) -> dict[int, list]:
+    """Return the rows as ``kind`` tuples, grouped by their first column."""
     grouped: dict[int, list] = defaultdict(list)
     for row in _rows(statement):
-        grouped[row[0]].append(row)
+        grouped[row[0]].append(kind._make(row))
     return grouped
 
 
@@ -110,11 +191,12 @@ def economies(ids: list[int]) -> dict[int, list]:
         select(ps.c.property_id, ps.c.subcategory_id, sub.c.category_id, ps.c.economies)
         .join(sub, ps.c.subcategory_id == sub.c.id)
         .where(among(ps.c.property_id, ids))
-        .order_by(ps.c.property_id, sub.c.category_id, ps.c.subcategory_id)
+        .order_by(ps.c.property_id, sub.c.category_id, ps.c.subcategory_id),
+        EconomyRow,
     )
 
 
-def current_installations(ids: list[int]) -> dict[int, tuple]:
+def current_installations(ids: list[int]) -> dict[int, InstallationRow]:
     """Return the water meter installed at each property, with its digits."""
     mi, meter = m.MeterInstallation.__table__, m.Meter.__table__
     rows = _rows(
@@ -132,7 +214,7 @@ def current_installations(ids: list[int]) -> dict[int, tuple]:
             mi.c.measurement_type == "water",
         )
     )
-    return {row[0]: row for row in rows}
+    return {row[0]: InstallationRow._make(row) for row in rows}
 
 
 def readings(ids: list[int], month: int) -> dict[int, list]:
@@ -158,7 +240,8 @@ def readings(ids: list[int], month: int) -> dict[int, list]:
             rd.c.reference_month <= month,
             rd.c.reference_month > shift_reference(month, -HISTORY_MONTHS),
         )
-        .order_by(rd.c.property_id, rd.c.reference_month.desc())
+        .order_by(rd.c.property_id, rd.c.reference_month.desc()),
+        ReadingRow,
     )
 
 
@@ -177,7 +260,8 @@ def water_history(ids: list[int], month: int, months: int) -> dict[int, list]:
             ch.c.connection_type == "water",
             ch.c.reference_month < month,
             ch.c.reference_month >= shift_reference(month, -months),
-        )
+        ),
+        HistoryRow,
     )
 
 
@@ -199,7 +283,8 @@ def pending_debits(ids: list[int], month: int) -> dict[int, list]:
             pd.c.first_month <= month,
             pd.c.installments_billed < pd.c.installments,
         )
-        .order_by(pd.c.property_id, pd.c.id)
+        .order_by(pd.c.property_id, pd.c.id),
+        DebitRow,
     )
 
 
@@ -221,7 +306,8 @@ def pending_credits(ids: list[int], month: int) -> dict[int, list]:
             pc.c.status == "pending",
             pc.c.first_month <= month,
         )
-        .order_by(pc.c.property_id, pc.c.id)
+        .order_by(pc.c.property_id, pc.c.id),
+        CreditRow,
     )
 
 
@@ -263,17 +349,31 @@ def group_routes(group_id: int) -> list:
     )
 
 
-def new_bill_ids(property_ids: list[int], month: int) -> dict[int, int]:
-    """Return the id of the version-0 bill of each property for ``month``."""
-    bill = b.Bill.__table__
-    rows = _rows(
-        select(bill.c.property_id, bill.c.id).where(
-            among(bill.c.property_id, property_ids),
-            bill.c.reference_month == month,
-            bill.c.version == 0,
+def insert_bills(rows: list[dict]) -> list[int]:
+    """Insert bills and return their ids, in the order of ``rows``.
+
+    PostgreSQL draws the ids from the table's sequence in one query and
+    COPYs the rows; elsewhere one INSERT ... RETURNING does both. Either way
+    no lookup by property follows, whose plan would depend on statistics
+    the growing table does not have yet.
+    """
+    table = b.Bill.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        result = db.session.connection().execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
         )
+        return list(result.scalars())
+    ids = db.session.scalars(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('bill', 'id')) "
+            "FROM generate_series(1, :n)"
+        ),
+        {"n": len(rows)},
+    ).all()
+    insert_rows(
+        db.session, table, [dict(row, id=i) for row, i in zip(rows, ids, strict=True)]
     )
-    return dict(rows)
+    return ids
 
 
 def update_by_id(table, rows: list[dict]) -> None:
@@ -301,12 +401,16 @@ def update_by_id(table, rows: list[dict]) -> None:
     db.session.connection().execute(statement, params)
 
 
-def relax_commit() -> None:
-    """Let this transaction's commit return before its WAL reaches the disk.
+def tune_transaction() -> None:
+    """Set the current transaction up for the billing job (PostgreSQL only).
 
-    Safe for the billing job: a server crash may lose the last batches'
-    commits, never half of one, and a rerun bills them again. PostgreSQL
-    only; elsewhere nothing changes.
+    - ``synchronous_commit`` off: the commit returns before its WAL reaches
+      the disk. A server crash may lose the last batches' commits, never
+      half of one, and a rerun bills them again.
+    - ``plan_cache_mode`` custom: the driver prepares statements it repeats,
+      and a generic plan would not see how many ids a batch passes in its
+      array; each execution is planned for its own parameters instead.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        db.session.execute(text("SET LOCAL plan_cache_mode TO force_custom_plan"))

@@ -343,7 +343,6 @@ class Bill(Model):
         UniqueConstraint("property_id", "reference_month", "version"),
         one_of("bill", "status", BILL_STATUSES),
         one_of("bill", "rounding", ROUNDING_POLICIES),
-        Index("ix_bill_reference_month_route", "reference_month", "route_id"),
         {"info": OWNER},
     )
     id = Column(Integer, primary_key=True)

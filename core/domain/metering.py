@@ -7,7 +7,10 @@ property, measurement type and reference month; the consumption decided for
 the month (``consumo_historico``) per property, connection type and month.
 
 Readings and consumption grow every month, so they carry the reference
-month (int YYYYMM) for PostgreSQL partitioning (DESIGN.md §4).
+month (int YYYYMM) for PostgreSQL partitioning (DESIGN.md §4). Their only
+indexes lead with the property: an index leading with the month would
+tempt the planner, before statistics catch up with a month being billed,
+to scan the whole month for every batch of properties.
 """
 
 from __future__ import annotations
@@ -128,7 +131,6 @@ class Reading(TimestampMixin, Model):
     __table_args__ = (
         UniqueConstraint("property_id", "reference_month", "measurement_type"),
         one_of("reading", "measurement_type", MEASUREMENT_TYPES),
-        Index("ix_reading_reference_month", "reference_month"),
         {"info": OWNER},
     )
     id = Column(Integer, primary_key=True)
@@ -168,7 +170,6 @@ class ConsumptionHistory(Model):
         UniqueConstraint("property_id", "reference_month", "connection_type"),
         one_of("consumption_history", "connection_type", CONNECTION_TYPES),
         one_of("consumption_history", "consumption_type", CONSUMPTION_TYPES),
-        Index("ix_consumption_history_reference_month", "reference_month"),
         {"info": OWNER},
     )
     id = Column(Integer, primary_key=True)

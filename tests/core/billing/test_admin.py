@@ -49,7 +49,10 @@ def test_bill_screens_list_show_and_download(billed, admin):
     assert admin.get("/billview/list/").status_code == 200
     show = admin.get(f"/billview/show/{bill.id}")
     assert show.status_code == 200
-    assert bill.typed_line in show.get_data(as_text=True)
+    html = show.get_data(as_text=True)
+    assert bill.typed_line in html
+    assert "Água e esgoto por categoria" in html and "Débitos cobrados" in html
+    assert "List " not in html
     pdf = admin.get(f"/billview/pdf/{bill.id}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")

@@ -123,7 +123,7 @@ def test_crash_mid_route_then_rerun_never_charges_twice(app, monkeypatch):
     real = decide.decide_property
 
     def crash_on_third(data, run):
-        if data.row[0] == props[2].id:
+        if data.row.id == props[2].id:
             raise RuntimeError("queda do servidor")
         return real(data, run)
 
@@ -160,7 +160,7 @@ def test_a_racing_run_collides_on_the_unique_key_and_charges_nothing(app, monkey
     real = generate.queries.route_properties
 
     def stale(route_id, month):  # as seen by a run that started earlier
-        return [(*row[:13], False, *row[14:]) for row in real(route_id, month)]
+        return [row._replace(billed=False) for row in real(route_id, month)]
 
     monkeypatch.setattr(generate.queries, "route_properties", stale)
     racing = _run(world)
@@ -290,10 +290,13 @@ def test_bill_group_command_bills_and_refuses_in_portuguese(app):
     db.session.commit()
     runner = app.test_cli_runner()
 
-    done = runner.invoke(sanea_group, ["bill-group", "--group", str(world.group.id),
-                                       "--month", str(MONTH)])
-    refused = runner.invoke(sanea_group, ["bill-group", "--group", str(world.group.id),
-                                          "--month", "202504"])
+    done = runner.invoke(
+        sanea_group,
+        ["bill-group", "--group", str(world.group.id), "--month", str(MONTH)],
+    )
+    refused = runner.invoke(
+        sanea_group, ["bill-group", "--group", str(world.group.id), "--month", "202504"]
+    )
 
     assert done.exit_code == 0, done.output
     assert "Faturar grupo): done, rotas 1/1." in done.output
