@@ -87,13 +87,13 @@ def template_url(tmp_path_factory):
     # views of every company whose plugins the default app does not load.
     for slug in COMPANIES:
         other = create_app(settings=_settings(url, slug))
-        if set(other.extensions["sanea.plugin_order"]) <= covered:
-            continue
-        covered |= set(other.extensions["sanea.plugin_order"])
         with other.app_context():
-            sync_permissions(other)
-            db.session.commit()
+            if not set(other.extensions["sanea.plugin_order"]) <= covered:
+                covered |= set(other.extensions["sanea.plugin_order"])
+                sync_permissions(other)
+                db.session.commit()
             db.session.remove()
+            db.engine.dispose()  # PostgreSQL refuses a template still in use
     with app.app_context():
         db.engine.dispose()
     yield url
