@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core.domain.parameters import ParameterSpec
-from core.params import get_parameter
+from flask import has_request_context, request
+from sqlalchemy import select
+
+from core.domain.parameters import Parameter, ParameterSpec
+from core.extensions import db
 
 PLUGIN = "customer_access"
 DEFAULT_POLICY = "SENHA|MATRICULA+DATA_NASCIMENTO|MATRICULA+CODIGO_EMAIL"
@@ -73,9 +76,24 @@ class AccessParams:
     relation_types: tuple[str, ...]
 
 
+def read_all(plugin: str, specs=()) -> dict[str, object]:
+    """Return every parameter of ``plugin``: one query, kept for the request.
+
+    Missing rows take their spec's default. Outside a request (jobs, the
+    CLI) nothing is kept, so a changed parameter is read at once.
+    """
+    cache = request.environ.setdefault("sanea.parameters", {}) \
+        if has_request_context() else {}
+    if plugin not in cache:
+        values = {spec.key: spec.default for spec in specs}
+        rows = db.session.scalars(select(Parameter).where(Parameter.plugin == plugin))
+        values.update({row.key: row.typed_value() for row in rows})
+        cache[plugin] = values
+    return cache[plugin]
+
+
 def _get(key: str):
-    spec = next(spec for spec in SPECS if spec.key == key)
-    return get_parameter(PLUGIN, key, spec.default)
+    return read_all(PLUGIN, SPECS)[key]
 
 
 def load() -> AccessParams:

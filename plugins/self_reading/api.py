@@ -357,15 +357,15 @@ def status(call: ApiCall, matricula: str):
 
 def verify(call: ApiCall, matricula: str):
     """Verificar uma leitura sem gravá-la (UC2030)."""
-    prop = _property(call, matricula)
+    require_property(call, matricula)
     limit = p.load().verifications_per_hour
     enforce(
-        f"verify:{prop.id}",
+        f"verify:{matricula}",
         limit,
         3600,
         f"Limite de {limit} verificações por hora para este imóvel.",
     )
-    return c.verify(prop, call.body["leitura"])
+    return c.verify(c.property_by_registration(matricula), call.body["leitura"])
 
 
 def _reading_request(prop):

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from core.domain import billing as b
-from core.domain.cadastre import BillingGroup, Property
+from core.domain.cadastre import BillingGroup, Block, Property, Route
 from core.extensions import db
 from core.services.billing_rules import reference_of
 from plugins.self_reading.params import SelfReadingParams
@@ -49,8 +49,12 @@ class Window:
 
 def group_of(prop: Property) -> BillingGroup | None:
     """Return the billing group of a property, through its block's route."""
-    route = prop.block.route if prop.block else None
-    return route.billing_group if route else None
+    return db.session.scalar(
+        select(BillingGroup)
+        .join(Route, Route.billing_group_id == BillingGroup.id)
+        .join(Block, Block.route_id == Route.id)
+        .where(Block.id == prop.block_id)
+    )
 
 
 def current_reference(group: BillingGroup, day: date) -> int:

@@ -17,12 +17,11 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from core.billing.metering import current_installation
 from core.domain import metering as m
 from core.domain.cadastre import Property
 from core.extensions import db
-from core.params import get_parameter
 from core.services.consumption import (
     MonthlyConsumption,
     average_consumption,
@@ -32,6 +31,7 @@ from core.services.consumption import (
     rollover_consumption,
 )
 from core.toolkits.api import ApiError, field_error
+from plugins.customer_access.params import read_all
 from plugins.self_reading.errors import NOT_ELIGIBLE, READING_INVALID
 
 AVERAGE_TYPES = frozenset({"real", "estimated", "informed"})
@@ -101,8 +101,9 @@ def previous_reading(prop_id: int, reference: int, installation) -> int:
 
 def average_m3(prop_id: int, reference: int) -> int:
     """Return the property's average consumption before ``reference`` (0 if none)."""
-    months = get_parameter("core", "consumption_average_months", 6)
-    extra = get_parameter("core", "consumption_average_extra_months", 6)
+    core = read_all("core")
+    months = core.get("consumption_average_months", 6)
+    extra = core.get("consumption_average_extra_months", 6)
     rows = db.session.execute(
         select(
             m.ConsumptionHistory.reference_month,
@@ -140,7 +141,15 @@ def _classify(value: int, previous: int, average: int, digits: int):
 
 def check_reading(prop: Property, raw, reference: int) -> ReadingCheck:
     """Parse and classify a reading of ``prop`` for ``reference``."""
-    installation = current_installation(prop.id)
+    installation = db.session.scalar(
+        select(m.MeterInstallation)
+        .options(joinedload(m.MeterInstallation.meter))
+        .where(
+            m.MeterInstallation.property_id == prop.id,
+            m.MeterInstallation.measurement_type == "water",
+            m.MeterInstallation.removed_on.is_(None),
+        )
+    )
     if installation is None:
         raise ApiError(
             NOT_ELIGIBLE,

@@ -69,7 +69,7 @@ class Adhesion(Model):
     active = Column(Boolean, nullable=True, default=True)  # True or NULL
     joined_at = Column(DateTime, nullable=False, default=utcnow)
     cancelled_at = Column(DateTime, nullable=True)
-    cancel_reason = Column(String(14), nullable=True)
+    cancel_reason = Column(String(20), nullable=True)
     cancel_note = Column(String(200), nullable=True)
     contact_email = Column(String(120), nullable=True)
     contact_phone = Column(String(20), nullable=True)

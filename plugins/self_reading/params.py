@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain.parameters import ParameterSpec
-from core.params import get_parameter
+from plugins.customer_access.params import read_all
 
 PLUGIN = "self_reading"
 IN_ANALYSIS, REJECT = "EM_ANALISE", "REJEITAR"
@@ -145,8 +145,7 @@ class SelfReadingParams:
 
 
 def _get(key: str):
-    spec = next(spec for spec in SPECS if spec.key == key)
-    return get_parameter(PLUGIN, key, spec.default)
+    return read_all(PLUGIN, SPECS)[key]
 
 
 def _items(text: str) -> tuple[str, ...]:

@@ -275,9 +275,9 @@ def test_keys_belong_to_their_partner(app, bot):
 
 @pytest.fixture
 def five(app):
+    # No explicit ids: PostgreSQL's sequence must number the later inserts.
     for number, name in enumerate(["Ana", "Bia", "Caio", "Dora", "Edu"], start=1):
-        db.session.add(Customer(id=number, code=number * 11, name=name,
-                                person_type="F"))
+        db.session.add(Customer(code=number * 11, name=name, person_type="F"))
     db.session.commit()
 
 

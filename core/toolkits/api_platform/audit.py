@@ -26,6 +26,7 @@ from core.toolkits.api import (
 )
 from core.toolkits.api_platform.clock import now_utc
 from core.toolkits.api_platform.idempotency import REPLAY_HEADER
+from core.toolkits.api_platform.limits import commit_relaxed
 from core.toolkits.api_platform.models import CallLog
 from core.toolkits.api_platform.privacy import keyed_hash
 from core.toolkits.api_platform.sessions import channel_of, customer_session
@@ -77,7 +78,7 @@ def record_call(call: ApiCall, status: int, result: str, replay: bool = False) -
     }
     try:
         db.session.execute(CallLog.__table__.insert(), row)
-        db.session.commit()
+        commit_relaxed()
     except SQLAlchemyError:
         db.session.rollback()
         log.warning("api call log not written for request %s", call.request_id)

@@ -7,7 +7,7 @@ from flask import Response
 from core.toolkits.api import ApiCall, install_log_masking
 from core.toolkits.api_platform.audit import audit_middleware, audited_authenticator
 from core.toolkits.api_platform.idempotency import transaction_middleware
-from core.toolkits.api_platform.limits import enforce, partner_policy
+from core.toolkits.api_platform.limits import Limit, enforce_all, partner_policy
 from core.toolkits.api_platform.sessions import (
     AUTH_KIND,
     authenticate_customer,
@@ -24,15 +24,16 @@ def rate_limit_middleware(call: ApiCall, proceed) -> Response:
     partner = call.partner
     if partner is None:
         return proceed()
-    enforce(f"tok:{partner.token_id}", partner.rate_limit_per_minute, WINDOW_SECONDS,
-            f"Limite de {partner.rate_limit_per_minute} chamadas por minuto do "
-            "token excedido.")
+    limits = [Limit(f"tok:{partner.token_id}", partner.rate_limit_per_minute,
+                    WINDOW_SECONDS, f"Limite de {partner.rate_limit_per_minute} "
+                    "chamadas por minuto do token excedido.")]
     session = customer_session(call)
     if session is not None:
         limit = partner_policy(partner.partner_id).customer_rate_limit_per_minute
-        enforce(f"cli:{partner.partner_id}:{session.customer_id}", limit,
-                WINDOW_SECONDS,
-                f"Limite de {limit} chamadas por minuto para este cliente excedido.")
+        limits.append(Limit(f"cli:{partner.partner_id}:{session.customer_id}", limit,
+                            WINDOW_SECONDS, f"Limite de {limit} chamadas por minuto "
+                            "para este cliente excedido."))
+    enforce_all(limits)
     return proceed()
 
 

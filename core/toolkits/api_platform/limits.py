@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
@@ -50,31 +50,58 @@ def _window(now: datetime, seconds: int) -> tuple[int, datetime]:
     return number, EPOCH + timedelta(seconds=(number + 1) * seconds)
 
 
-def _db_increment(key: str, expires_at: datetime) -> int:
+@dataclass(frozen=True)
+class Limit:
+    """One limit to count a call against: key, calls per window, refusal text."""
+
+    key: str
+    limit: int
+    window_seconds: int
+    detail: str = "Limite de requisições excedido."
+
+
+def commit_relaxed() -> None:
+    """Commit bookkeeping (counters, call log) without waiting for the disk.
+
+    On PostgreSQL the transaction commits with ``synchronous_commit`` off:
+    a crash may lose its last few counts or log rows, never business data,
+    which always commits durably in transactions of its own.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.commit()
+
+
+def _db_increment(counters: dict[str, datetime]) -> dict[str, int]:
     session = db.session
     table = RateCounter.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(key=key, count=1, expires_at=expires_at)
+    rows = [{"key": key, "count": 1, "expires_at": until}
+            for key, until in sorted(counters.items())]
+    statement = insert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key], set_={"count": table.c.count + 1}
-    ).returning(table.c.count)
-    count = session.execute(statement).scalar_one()
+    ).returning(table.c.key, table.c.count)
+    counts = dict(session.execute(statement).all())
     if random.random() < PURGE_CHANCE:
-        session.execute(delete(table).where(table.c.expires_at < expires_at
-                                            - timedelta(hours=2)))
-    session.commit()
-    return count
+        oldest = min(counters.values()) - timedelta(hours=2)
+        session.execute(delete(table).where(table.c.expires_at < oldest))
+    commit_relaxed()
+    return counts
 
 
-def _redis_increment(connection, key: str, ttl: int) -> int:
+def _redis_increment(connection, counters: dict[str, int]) -> dict[str, int]:
+    namespace = _redis_namespace()
     pipeline = connection.pipeline()
-    pipeline.incr(key)
-    pipeline.expire(key, ttl + 1)
-    count, _ = pipeline.execute()
-    return int(count)
+    for key, ttl in counters.items():
+        pipeline.incr(namespace + key)
+        pipeline.expire(namespace + key, ttl + 1)
+    answers = pipeline.execute()
+    return {key: int(answers[2 * i]) for i, key in enumerate(counters)}
 
 
 def _redis_namespace() -> str:
@@ -83,27 +110,39 @@ def _redis_namespace() -> str:
     return f"sanea:api:rate:{hashlib.sha256(database.encode()).hexdigest()[:12]}:"
 
 
-def hit(key: str, limit: int, window_seconds: int, now: datetime | None = None) -> Hit:
-    """Count one call for ``key`` in its current window and tell the outcome."""
+def hit_all(limits: list[Limit], now: datetime | None = None) -> list[Hit]:
+    """Count one call against every limit, in one round trip; return the hits."""
     now = now or now_utc()
-    number, resets_at = _window(now, window_seconds)
-    counter_key = f"{key}:{window_seconds}:{number}"
+    windows = {}
+    for item in limits:
+        number, resets_at = _window(now, item.window_seconds)
+        windows[item.key] = (f"{item.key}:{item.window_seconds}:{number}", resets_at)
     redis = current_app.extensions.get("sanea.redis")
     if redis is not None:
-        count = _redis_increment(redis, _redis_namespace() + counter_key,
-                                 window_seconds)
+        counts = _redis_increment(redis, {windows[item.key][0]: item.window_seconds
+                                          for item in limits})
     else:
-        count = _db_increment(counter_key, resets_at)
-    return Hit(count, limit, resets_at)
+        counts = _db_increment(dict(windows.values()))
+    return [Hit(counts[windows[item.key][0]], item.limit, windows[item.key][1])
+            for item in limits]
 
 
-def enforce(key: str, limit: int, window_seconds: int, detail: str) -> Hit:
+def hit(key: str, limit: int, window_seconds: int, now: datetime | None = None) -> Hit:
+    """Count one call for ``key`` in its current window and tell the outcome."""
+    return hit_all([Limit(key, limit, window_seconds)], now)[0]
+
+
+def enforce_all(limits: list[Limit]) -> None:
+    """Count a call against every limit; refuse with 429 if one is exceeded."""
+    for item, outcome in zip(limits, hit_all(limits), strict=True):
+        if not outcome.allowed:
+            raise ApiError(RATE_LIMITED, item.detail,
+                           headers={"Retry-After": str(outcome.retry_after())})
+
+
+def enforce(key: str, limit: int, window_seconds: int, detail: str) -> None:
     """Count a call and refuse it with 429 and Retry-After beyond the limit."""
-    outcome = hit(key, limit, window_seconds)
-    if not outcome.allowed:
-        raise ApiError(RATE_LIMITED, detail,
-                       headers={"Retry-After": str(outcome.retry_after())})
-    return outcome
+    enforce_all([Limit(key, limit, window_seconds, detail)])
 
 
 # --- partner policies ---------------------------------------------------------

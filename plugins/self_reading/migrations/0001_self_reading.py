@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=True),
     sa.Column('joined_at', sa.DateTime(), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
-    sa.Column('cancel_reason', sa.String(length=14), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=20), nullable=True),
     sa.Column('cancel_note', sa.String(length=200), nullable=True),
     sa.Column('contact_email', sa.String(length=120), nullable=True),
     sa.Column('contact_phone', sa.String(length=20), nullable=True),
