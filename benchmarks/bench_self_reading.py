@@ -212,7 +212,7 @@ def free_port() -> int:
 def start_gunicorn(port: int, env: dict, args) -> subprocess.Popen:
     """Start ``gunicorn wsgi:app`` on 127.0.0.1 in its own process group."""
     command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-               "--worker-class", args.worker_class, "--threads", "1",
+               "--worker-class", args.worker_class, "--threads", str(args.threads),
                "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
                "--log-level", "warning", "wsgi:app"]
     return subprocess.Popen(command, env=env, start_new_session=True)
@@ -399,6 +399,12 @@ def _arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread",
                         help="gthread keeps connections alive; sync closes each one")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gthread worker (they overlap database waits)")
+    parser.add_argument("--redis-url", default="",
+                        help="count the rate limits in Redis (e.g. "
+                             "redis://127.0.0.1:6379/7, a database of your own) "
+                             "instead of PostgreSQL")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     return parser.parse_args()
 
@@ -421,6 +427,8 @@ def _check(url: str, registrations: list[str]) -> int:
 
 def main() -> int:
     args = _arguments()
+    if args.redis_url and "//127.0.0.1:" not in args.redis_url:
+        raise SystemExit("o benchmark só usa o Redis em 127.0.0.1")
     folder = Path(tempfile.mkdtemp(prefix="sanea-bench-self-reading-"))
     os.environ["SANEA_INSTANCE_DIR"] = str(folder)
     recreate_database(args.database_url)
@@ -433,7 +441,8 @@ def main() -> int:
         env = {**os.environ, "SANEA_DATABASE_URL": args.database_url,
                "SANEA_SECRET_KEY": SECRET, "SANEA_COMPANY": "caern",
                "SANEA_INSTANCE_DIR": str(folder),
-               "SANEA_STORAGE_DIR": str(folder / "storage"), "PYTHONPATH": str(ROOT)}
+               "SANEA_STORAGE_DIR": str(folder / "storage"), "PYTHONPATH": str(ROOT),
+               "SANEA_REDIS_URL": args.redis_url}
         port = free_port()
         server = start_gunicorn(port, env, args)
         wait_ready(port)
@@ -443,6 +452,8 @@ def main() -> int:
         out = ROOT / "benchmarks" / "out"
         out.mkdir(exist_ok=True)
         report = {"workers": args.workers, "worker_class": args.worker_class,
+                  "threads": args.threads, "load_average": os.getloadavg(),
+                  "rate_counters": "redis" if args.redis_url else "postgresql",
                   "clients": args.clients, "properties": args.properties,
                   "resultados": results}
         (out / "bench_self_reading.json").write_text(json.dumps(report, indent=2))

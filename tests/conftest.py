@@ -37,6 +37,19 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def need_service(url: str, variable: str) -> None:
+    """Skip a PostgreSQL or Redis test on a run that was not given that service.
+
+    ``.ci/run`` runs the suite twice: on SQLite with no services, then with
+    ``SANEA_TEST_DATABASE_URL`` and ``SANEA_TEST_REDIS_URL`` set. A service
+    that is not configured is a choice of the run, not a missing tool, so the
+    test skips even under ``CI=true``; a configured service that does not
+    answer fails in the fixtures that connect to it.
+    """
+    if not url:
+        pytest.skip(f"{variable} not set: this run does not use that service")
+
+
 def shared_dir() -> Path:
     """Return ../shared, skipping (or failing on CI) when it is absent."""
     need(SHARED.is_dir(), "../shared is not present")

@@ -401,9 +401,11 @@ def _stored(prop, photo):
 
 def inform(call: ApiCall, matricula: str):
     """Informar a autoleitura do imóvel, com a foto (UC2011)."""
-    raw, photo = _reading_request(_property(call, matricula))
-    for _ in range(2):
-        prop = _property(call, matricula)
+    prop = _property(call, matricula)
+    raw, photo = _reading_request(prop)
+    for attempt in range(2):
+        if attempt:
+            prop = _property(call, matricula)  # reloaded after the rollback
         try:
             return c.inform(prop, _author(call), raw, photo, store=_stored)
         except IntegrityError:  # a concurrent reading of the same reference won

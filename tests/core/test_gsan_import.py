@@ -13,7 +13,7 @@ from core.gsan_import import GsanImportError, import_gsan
 from core.gsan_import.naming import normalize, slug, unique_code
 from core.params import set_parameter
 from core.toolkits.jobs import JobRun
-from tests.conftest import REDIS_URL, need, shared_dir
+from tests.conftest import REDIS_URL, need_service, shared_dir
 
 SKELETON_TABLES = {
     c.Municipality: 16, c.Locality: 25, c.Sector: 70, c.Block: 6532, c.Route: 509,
@@ -290,7 +290,7 @@ def test_import_gsan_refuses_a_missing_folder(app, tmp_path):
 
 @pytest.mark.redis
 def test_import_gsan_runs_on_an_rq_worker(make_app):
-    need(bool(REDIS_URL), "SANEA_TEST_REDIS_URL not set")
+    need_service(REDIS_URL, "SANEA_TEST_REDIS_URL")
     from core import worker
     from core.demo import SKELETON_DIR
     from core.gsan_import.job import run_lines, wait_for_run

@@ -4,7 +4,7 @@ import pytest
 
 from core.extensions import db
 from core.toolkits.jobs import JobDefinition, JobError, JobRun, start_job
-from tests.conftest import REDIS_URL, need
+from tests.conftest import REDIS_URL, need_service
 
 SEEN = []
 
@@ -73,7 +73,7 @@ def test_empty_split_finishes_at_once(app):
 
 @pytest.mark.redis
 def test_rq_workers_run_the_chunks(make_app):
-    need(bool(REDIS_URL), "SANEA_TEST_REDIS_URL not set")
+    need_service(REDIS_URL, "SANEA_TEST_REDIS_URL")
     from rq import Queue
 
     from core import worker

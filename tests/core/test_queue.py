@@ -3,7 +3,7 @@
 import pytest
 
 from core.settings import INSTANCE_DIR, Settings
-from tests.conftest import REDIS_URL, login, need
+from tests.conftest import REDIS_URL, login, need_service
 
 
 def test_without_redis_jobs_run_inline(app):
@@ -13,7 +13,7 @@ def test_without_redis_jobs_run_inline(app):
 
 @pytest.mark.redis
 def test_rq_dashboard_requires_admin_login(make_app):
-    need(bool(REDIS_URL), "SANEA_TEST_REDIS_URL not set")
+    need_service(REDIS_URL, "SANEA_TEST_REDIS_URL")
     app = make_app(redis_url=REDIS_URL)
     with app.app_context():
         anonymous = app.test_client()

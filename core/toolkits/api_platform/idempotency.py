@@ -41,6 +41,7 @@ from core.toolkits.api_platform.errors import (
     IDEMPOTENCY_KEY_MISSING,
     IDEMPOTENCY_KEY_REUSED,
 )
+from core.toolkits.api_platform.limits import commit_relaxed
 from core.toolkits.api_platform.models import IdempotencyRecord
 
 log = logging.getLogger(__name__)
@@ -172,11 +173,15 @@ def _claim(call: ApiCall, key: str) -> Response | int:
             state="EM_ANDAMENTO", created_at=now, expires_at=now + KEEP_FOR)
         db.session.add(record)
         try:
-            db.session.commit()
+            db.session.flush()
+            record_id = record.id  # read before the commit expires it
+            # A claim lost in a crash loses no business: the answer, written
+            # with the change, commits durably.
+            commit_relaxed()
         except IntegrityError:  # a concurrent call claimed it first
             db.session.rollback()
             continue
-        return record.id
+        return record_id
     raise _in_progress()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,14 +158,36 @@ class PolicyValues:
     identification_policy: str | None = None
 
 
-def partner_policy(partner_id: int) -> PolicyValues:
-    """Return the partner's own limits, or the defaults when it has no row."""
+POLICY_CACHE_SECONDS = 30.0
+
+
+def _read_policy(partner_id: int) -> PolicyValues:
     row = db.session.get(PartnerPolicy, partner_id)
     if row is None:
         return PolicyValues()
     return PolicyValues(row.customer_rate_limit_per_minute,
                         row.document_attempts_per_hour,
                         row.identification_policy or None)
+
+
+def partner_policy(partner_id: int) -> PolicyValues:
+    """Return the partner's own limits, or the defaults when it has no row.
+
+    Each application keeps a partner's policy for ``POLICY_CACHE_SECONDS``:
+    a change made in the admin reaches every worker within that time.
+    """
+    cache = current_app.extensions.setdefault("sanea.api_platform.policies", {})
+    now = time.monotonic()
+    kept = cache.get(partner_id)
+    if kept is None or kept[0] <= now:
+        kept = (now + POLICY_CACHE_SECONDS, _read_policy(partner_id))
+        cache[partner_id] = kept
+    return kept[1]
+
+
+def forget_policies() -> None:
+    """Drop the kept policies (after an edit in this process)."""
+    current_app.extensions.pop("sanea.api_platform.policies", None)
 
 
 # --- locks ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms.validators import NumberRange
 
 from core.admin.views import SaneaModelView
+from core.toolkits.api_platform.limits import forget_policies
 from core.toolkits.api_platform.models import CallLog, PartnerPolicy
 
 CATEGORY = "Parceiros"
@@ -40,6 +41,12 @@ class PartnerPolicyView(SaneaModelView):
         "document_attempts_per_hour": [NumberRange(min=1)],
     }
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
+
+    def post_add(self, item):
+        forget_policies()
+
+    def post_update(self, item):
+        forget_policies()
 
 
 class CallLogView(SaneaModelView):

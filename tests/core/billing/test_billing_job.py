@@ -303,3 +303,31 @@ def test_bill_group_command_bills_and_refuses_in_portuguese(app):
     assert "billed 1" in done.output
     assert refused.exit_code == 1
     assert "não tem cronograma para 04/2025" in refused.output
+
+
+def test_unreviewed_anomaly_bills_the_average_and_is_listed(app):
+    world = build_world()
+    imported = r.ReadingAnomaly(
+        code="gsan_77",
+        label="Conversão",
+        rule_with_reading="",
+        rule_without_reading="",
+        accepts_reading=False,
+        needs_review=True,
+    )
+    db.session.add(imported)
+    prop = world.add_property(install_reading=0)
+    world.history(prop, (202501, 16), (202502, 18))
+    world.read(prop, anomaly="gsan_77")
+    db.session.commit()
+
+    run = _run(world)
+
+    (bill,) = bills_of(prop)
+    assert (bill.water_m3, bill.consumption_type) == (17, "average")
+    (note,) = run.errors()
+    assert note["ref"] == prop.registration_display
+    assert note["message"] == (
+        "Anormalidade gsan_77 (Conversão) sem regra de consumo "
+        "revisada: faturada pela regra padrão (média)."
+    )

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.params import set_parameter
+from core.toolkits.api_platform.limits import forget_policies
 from core.toolkits.api_platform.models import PartnerPolicy
 from plugins.self_reading import commands
 from plugins.self_reading.models import SelfReading
-from tests.conftest import PG_URL, need
+from tests.conftest import PG_URL, need_service
 from tests.plugins.self_reading.conftest import Reader
 
 pytestmark = pytest.mark.postgres
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    need(bool(PG_URL), "SANEA_TEST_DATABASE_URL (PostgreSQL) not set")
+    need_service(PG_URL, "SANEA_TEST_DATABASE_URL")
 
 
 def _readings() -> list[tuple[int, str, bool | None]]:
@@ -116,6 +117,7 @@ def test_five_wrong_birth_dates_lock_for_the_configured_time(reader, travel, wor
     db.session.add(PartnerPolicy(partner_id=world.partners["BOT-CAERN"].id,
                                  document_attempts_per_hour=20))
     db.session.commit()
+    forget_policies()  # the fixture's calls kept the default policy
     reader.session = None
     ident = reader.identify("52998224725")
     statuses = [reader.post(f"/identificacoes/{ident}/data-nascimento",
