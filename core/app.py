@@ -103,12 +103,14 @@ def _init_database(app: Flask) -> None:
 
 def _init_admin(app: Flask, pm) -> None:
     from core.admin import register_core_views
+    from core.admin.errors import install_error_pages
 
     appbuilder = AppBuilder(
         base_template="sanea/base.html", indexview=_index_view()
     )
     appbuilder.init_app(app, db.session)
     app.appbuilder = appbuilder
+    install_error_pages(app)
     register_core_views(appbuilder)
     call_in_order(pm, "sanea_views", appbuilder=appbuilder)
 
