@@ -179,7 +179,10 @@ def build_catalogue(verify: bool = False, only=None) -> list[dict]:
     """
     rows = read_use_cases()
     if only:
-        wanted = {uc.strip().upper() for uc in only}
+        wanted = {uc.strip().upper() for item in only for uc in item.split(",") if uc.strip()}
+        unknown = sorted(wanted - {row["id"] for row in rows})
+        if unknown:
+            raise ValueError("Caso(s) de uso desconhecido(s): " + ", ".join(unknown))
         rows = [row for row in rows if row["id"] in wanted]
     manifests = plugin_manifests()
     owners, profiles = use_case_plugins(manifests), company_profiles()

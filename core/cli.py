@@ -96,13 +96,17 @@ def worker_command(burst, simple):
 @click.option("--json", "as_json", is_flag=True, help="Saída JSON.")
 @click.option("--verify", is_flag=True, help="Roda os testes marcados.")
 @click.option("--only", multiple=True, metavar="UC",
-              help="Só este caso de uso (repetível), ex.: --only UC2099.")
+              help="Só estes casos de uso (repetível ou separados por vírgula), "
+                   "ex.: --only UC2099,UC2100.")
 @with_appcontext
 def catalogue_command(as_json, verify, only):
     """List each use case with its plugin, companies and marked tests."""
     from core.catalogue import build_catalogue, render_text
 
-    entries = build_catalogue(verify=verify, only=only)
+    try:
+        entries = build_catalogue(verify=verify, only=only)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     if as_json:
         json.dump(entries, sys.stdout, ensure_ascii=False, indent=2)
         click.echo()

@@ -204,3 +204,12 @@ def test_run_tests_reports_each_outcome(tiny_suite):
         "cases/test_tiny.py::test_skips": "skipped",
         "cases/test_tiny.py::test_setup_error": "failed",
     }
+
+
+def test_catalogue_only_takes_a_comma_list_and_refuses_unknown_ids(app, collected_once):
+    entries = _catalogue_cli(app, "--json", "--only", "UC2099, uc2100", "--only", "UC2101")
+    assert [entry["id"] for entry in entries] == REGULATORY
+    refused = app.test_cli_runner().invoke(
+        args=["sanea", "catalogue", "--only", "UC2099,UC9999,UC0001"])
+    assert refused.exit_code == 2
+    assert "Caso(s) de uso desconhecido(s): UC0001, UC9999" in refused.output
