@@ -196,18 +196,26 @@ def read_table(path: Path, required: Iterable[str], problems: Problems) -> Table
     for column in required:
         if column not in header:
             problems.add(path.name, 1, column, "coluna obrigatória ausente")
+    records = []
+    start = reader.line_num + 1  # the physical line where the next record begins
     for values in reader:
+        records.append((start, values))
+        start = reader.line_num + 1
+    if records and any("\n" in value or "\r" in value for value in records[-1][1]):
+        # A quoted value may span lines, but one that runs to the end of the
+        # file is a quote opened and never closed: report where it opened.
+        line, _ = records.pop()
+        problems.add(path.name, line, None, "aspas abertas e não fechadas até o fim do arquivo")
+    for line, values in records:
         if not values or values == [""]:
             continue
         if len(values) != len(header):
             problems.add(
                 path.name,
-                reader.line_num,
+                line,
                 None,
                 f"a linha tem {len(values)} colunas; o cabeçalho tem {len(header)}",
             )
             continue
-        table.rows.append(
-            Row(table, reader.line_num, dict(zip(header, values, strict=True)))
-        )
+        table.rows.append(Row(table, line, dict(zip(header, values, strict=True))))
     return table

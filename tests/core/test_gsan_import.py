@@ -341,7 +341,21 @@ def test_read_table_handles_bom_crlf_semicolons_and_windows_1252(tmp_path):
 
     assert sectors.columns == ["stcm_id", "stcm_nmsetorcomercial"]
     assert [(row.line, row.raw("stcm_nmsetorcomercial")) for row in sectors.rows] == [
-        (3, "SÃO JOSÉ\r\nNORTE")]
+        (2, "SÃO JOSÉ\r\nNORTE")]  # the line where the record begins
     assert [str(p) for p in problems.items] == [
         "setor_comercial.csv, linha 4: a linha tem 3 colunas; o cabeçalho tem 2"]
     assert districts.rows[0].raw("bair_nmbairro") == "CALUNGÁ"
+
+
+def test_read_table_reports_an_unclosed_quote_where_it_opens(tmp_path):
+    from core.gsan_import.reader import Problems, read_table
+
+    path = tmp_path / "localidade.csv"
+    path.write_text('loca_id;loca_nmlocalidade\n1;SEDE\n2;"NATAL\n3;MOSSORO\n4;CAICO\n')
+    problems = Problems()
+
+    table = read_table(path, ["loca_id"], problems)
+
+    assert [(row.line, row.raw("loca_id")) for row in table.rows] == [(2, "1")]
+    assert [str(p) for p in problems.items] == [
+        "localidade.csv, linha 3: aspas abertas e não fechadas até o fim do arquivo"]
