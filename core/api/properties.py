@@ -19,6 +19,9 @@ SCOPE = "imoveis:ler"
 INVALID_REGISTRATION = ErrorKind("MATRICULA_INVALIDA", 422, "Matrícula inválida")
 PROPERTY_NOT_FOUND = ErrorKind("IMOVEL_NAO_ENCONTRADO", 404, "Imóvel não encontrado")
 _DIGITS = re.compile(r"[0-9]{2,10}")
+# The admin and the bills print the matrícula as "123456.7"; accept that
+# form (or "123456-7") too, so staff can paste what they see.
+_DISPLAYED = re.compile(r"([0-9]{1,9})[.-]([0-9])")
 _LARGEST_KEY = 2**31 - 1  # the registration column is a 32-bit integer
 
 _CODE_LABEL = {
@@ -93,6 +96,9 @@ PROPERTY_QUERY = (
 
 def parse_registration(text: str) -> int:
     """Return the matrícula as an int, or raise MATRICULA_INVALIDA (422)."""
+    displayed = _DISPLAYED.fullmatch(text)
+    if displayed:
+        text = displayed.group(1) + displayed.group(2)
     if not _DIGITS.fullmatch(text):
         raise ApiError(
             INVALID_REGISTRATION,
@@ -156,7 +162,8 @@ def register(api) -> None:
         "GET", "/imoveis/{matricula}",
         operation_id="obter_imovel", scope=SCOPE, tags=("Imóveis",),
         params=(Param("matricula", "path", {"type": "string"},
-                      "Matrícula com o dígito verificador, só dígitos.", True),),
+                      "Matrícula com o dígito verificador: só dígitos "
+                      "(1234560) ou como impressa (123456.0).", True),),
         response_schema=PROPERTY_SCHEMA,
         errors=(INVALID_REGISTRATION, PROPERTY_NOT_FOUND),
         description="Devolve endereço, inscrição, situações das ligações e "

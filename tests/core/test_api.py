@@ -239,6 +239,17 @@ def test_property_lookup_returns_document(app, client, house):
     Draft202012Validator(PROPERTY_SCHEMA).validate(response.get_json())
 
 
+def test_property_lookup_accepts_the_printed_registration(app, client, house):
+    token = _token(app, ["imoveis:ler"])
+    for printed in ("123456.0", "123456-0"):
+        response = _get(client, f"/api/v1/imoveis/{printed}", token)
+        assert response.status_code == 200
+        assert response.get_json() == HOUSE
+    wrong = _get(client, "/api/v1/imoveis/123456.1", token)
+    assert wrong.status_code == 422
+    assert wrong.get_json()["errors"][0]["code"] == "DIGITO_VERIFICADOR"
+
+
 def test_property_lookup_without_token_is_401(client, house):
     response = _get(client, "/api/v1/imoveis/1234560")
     assert response.status_code == 401
