@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from _local import recreate_database  # noqa: E402
+
 os.environ.setdefault("SANEA_INSTANCE_DIR", tempfile.mkdtemp(prefix="sanea-bench-"))
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
@@ -45,20 +47,6 @@ DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/sanea_bench_billing"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 SHARED_EXPORT = ROOT.parent / "shared" / "reference" / "gsan-2008"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the benchmark's own database on the server of ``url``."""
-    from sqlalchemy import create_engine, make_url, text
-
-    target = make_url(url)
-    if target.host not in ("127.0.0.1", "localhost"):
-        raise SystemExit("o benchmark só usa servidores em 127.0.0.1")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _settings(url: str, redis_url: str = ""):

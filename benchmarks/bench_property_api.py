@@ -29,10 +29,7 @@ import http.client
 import os
 import random
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from _local import free_port, start_gunicorn, stop, wait_ready  # noqa: E402
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -226,48 +224,6 @@ def build_database(url: str, count: int) -> tuple[list[int], str]:
 # --- servers ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """Return a TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(target: str, port: int, env: dict, args):
-    """Start gunicorn on 127.0.0.1:port in its own process group."""
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-               "--worker-class", args.worker_class, "--threads", "1",
-               "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT / "benchmarks"),
-               "--log-level", "warning", target]
-    return subprocess.Popen(command, env=env, start_new_session=True)
-
-
-def wait_ready(port: int, path: str, timeout: float = 90.0) -> None:
-    """Poll until the server answers, or raise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a gunicorn we started (its process group), by its id."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 # --- load -------------------------------------------------------------------------
 
 
@@ -387,7 +343,9 @@ def _serve_and_measure(args, url, registrations, token, instance) -> list[dict]:
             if label not in args.targets and label != "bare":
                 continue
             port = free_port()
-            servers.append(start_gunicorn(target, port, env, args))
+            servers.append(start_gunicorn(
+                target, port, env, workers=args.workers,
+                worker_class=args.worker_class, chdir=ROOT / "benchmarks"))
             wait_ready(port, f"{prefix}/{registrations[0]}")
             targets.append((label, port, prefix, headers))
         return measure(targets, registrations, args)

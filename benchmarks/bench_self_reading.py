@@ -31,9 +31,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from _local import free_port, recreate_database, start_gunicorn, stop, wait_ready  # noqa: E402
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/sanea_bench_self_reading"
@@ -55,21 +53,6 @@ BOUNDARY = "sanea-bench-boundary"
 
 
 # --- the database ------------------------------------------------------------------
-
-
-def recreate_database(url: str, create: bool = True) -> None:
-    """Drop (and create) the benchmark's own database on the local server."""
-    from sqlalchemy import create_engine, make_url, text
-
-    target = make_url(url)
-    if target.host not in ("127.0.0.1", "localhost"):
-        raise SystemExit("o benchmark só usa servidores em 127.0.0.1")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        if create:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def _reference(model, code: str):
@@ -200,48 +183,6 @@ def build_database(url: str, count: int) -> tuple[list[str], str]:
 
 
 # --- the server ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """Return a TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, env: dict, args) -> subprocess.Popen:
-    """Start ``gunicorn wsgi:app`` on 127.0.0.1 in its own process group."""
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-               "--worker-class", args.worker_class, "--threads", str(args.threads),
-               "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--log-level", "warning", "wsgi:app"]
-    return subprocess.Popen(command, env=env, start_new_session=True)
-
-
-def wait_ready(port: int, timeout: float = 120.0) -> None:
-    """Poll the OpenAPI document until the server answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn on port {port} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop the gunicorn this script started (its process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 # --- requests -------------------------------------------------------------------------
@@ -444,8 +385,9 @@ def main() -> int:
                "SANEA_STORAGE_DIR": str(folder / "storage"), "PYTHONPATH": str(ROOT),
                "SANEA_REDIS_URL": args.redis_url}
         port = free_port()
-        server = start_gunicorn(port, env, args)
-        wait_ready(port)
+        server = start_gunicorn("wsgi:app", port, env, workers=args.workers,
+                                worker_class=args.worker_class, threads=args.threads)
+        wait_ready(port, "/api/v1/openapi.json")
         results = measure(port, token, registrations, args)
         current = _check(args.database_url, registrations)
         print(f"current readings after the run: {current}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder

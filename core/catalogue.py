@@ -179,7 +179,8 @@ def build_catalogue(verify: bool = False, only=None) -> list[dict]:
     """
     rows = read_use_cases()
     if only:
-        wanted = {uc.strip().upper() for item in only for uc in item.split(",") if uc.strip()}
+        wanted = {uc.strip().upper()
+                  for item in only for uc in item.split(",") if uc.strip()}
         unknown = sorted(wanted - {row["id"] for row in rows})
         if unknown:
             raise ValueError("Caso(s) de uso desconhecido(s): " + ", ".join(unknown))

@@ -14,12 +14,15 @@ from flask import Flask, current_app, render_template
 log = logging.getLogger(__name__)
 
 PAGES = {
-    400: ("Requisição inválida", "O pedido não pôde ser entendido. Volte e tente de novo."),
+    400: ("Requisição inválida",
+          "O pedido não pôde ser entendido. Volte e tente de novo."),
     403: ("Acesso negado", "Seu perfil não tem permissão para esta página."),
-    404: ("Página não encontrada", "Não há página neste endereço. Confira o endereço ou use o menu."),
+    404: ("Página não encontrada",
+          "Não há página neste endereço. Confira o endereço ou use o menu."),
     405: ("Método não permitido", "Esta página não aceita este tipo de envio."),
-    500: ("Erro interno", "Ocorreu um erro inesperado. Nada foi gravado pela operação que falhou; "
-                          "tente de novo e, se persistir, avise o suporte."),
+    500: ("Erro interno",
+          "Ocorreu um erro inesperado. Nada foi gravado pela operação que falhou; "
+          "tente de novo e, se persistir, avise o suporte."),
 }
 
 

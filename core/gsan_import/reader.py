@@ -205,7 +205,8 @@ def read_table(path: Path, required: Iterable[str], problems: Problems) -> Table
         # A quoted value may span lines, but one that runs to the end of the
         # file is a quote opened and never closed: report where it opened.
         line, _ = records.pop()
-        problems.add(path.name, line, None, "aspas abertas e não fechadas até o fim do arquivo")
+        problems.add(path.name, line, None,
+                     "aspas abertas e não fechadas até o fim do arquivo")
     for line, values in records:
         if not values or values == [""]:
             continue

@@ -1,7 +1,7 @@
 """The app factory, startup order and the admin's login page."""
 
-from core.extensions import db
 from core.domain.cadastre import Property
+from core.extensions import db
 
 
 def test_create_app_loads_company_profile(app):

@@ -207,7 +207,8 @@ def test_run_tests_reports_each_outcome(tiny_suite):
 
 
 def test_catalogue_only_takes_a_comma_list_and_refuses_unknown_ids(app, collected_once):
-    entries = _catalogue_cli(app, "--json", "--only", "UC2099, uc2100", "--only", "UC2101")
+    entries = _catalogue_cli(app, "--json", "--only", "UC2099, uc2100",
+                             "--only", "UC2101")
     assert [entry["id"] for entry in entries] == REGULATORY
     refused = app.test_cli_runner().invoke(
         args=["sanea", "catalogue", "--only", "UC2099,UC9999,UC0001"])

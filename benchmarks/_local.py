@@ -1,0 +1,77 @@
+"""Helpers the benchmarks share: their own database and gunicorn on 127.0.0.1.
+
+Every benchmark refuses a server that is not on this machine: it drops and
+creates databases, so it must never reach one it does not own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def recreate_database(url: str, create: bool = True) -> None:
+    """Drop (and create) the benchmark's own database on the local server."""
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    if target.host not in ("127.0.0.1", "localhost"):
+        raise SystemExit("o benchmark só usa servidores em 127.0.0.1")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(target: str, port: int, env: dict, *, workers: int,
+                   worker_class: str, threads: int = 1,
+                   chdir: Path = ROOT) -> subprocess.Popen:
+    """Start ``gunicorn target`` on 127.0.0.1:port in its own process group."""
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+               "--worker-class", worker_class, "--threads", str(threads),
+               "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir),
+               "--log-level", "warning", target]
+    return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def wait_ready(port: int, path: str, timeout: float = 120.0) -> None:
+    """Poll *path* until the server answers, or raise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a gunicorn this script started (its whole process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
