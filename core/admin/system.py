@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from markupsafe import Markup, escape
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from wtforms import StringField
 from wtforms.validators import InputRequired, ValidationError
@@ -60,10 +61,16 @@ class AuditLogView(SaneaModelView):
     datamodel = SQLAInterface(AuditLog)
     list_title = "Trilha de auditoria"
     show_title = "Alteração"
-    list_columns = ["at", "user", "table_name", "row_id", "action", "changes"]
+    list_columns = ["at", "user", "table_name", "row_id", "action_label",
+                    "changes_text"]
+    show_columns = list_columns
     search_columns = ["at", "user", "table_name", "row_id", "action"]
     label_columns = {"at": "Quando", "user": "Usuário", "table_name": "Tabela",
-                     "row_id": "Registro", "action": "Operação", "changes": "Alterações"}
+                     "row_id": "Registro", "action": "Operação",
+                     "action_label": "Operação", "changes_text": "Alterações"}
+    # One change a line, "coluna: antes → depois", instead of the stored JSON.
+    formatters_columns = {"changes_text": lambda text: Markup(
+        "<br>".join(escape(line) for line in text.splitlines()))}
     base_permissions = ["can_list", "can_show", "can_export"]
     base_order = ("at", "desc")
 

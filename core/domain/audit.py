@@ -28,6 +28,35 @@ class AuditLog(Model):
         """Return the changes as {column: [old, new]}."""
         return json.loads(self.changes)
 
+    def action_label(self) -> str:
+        """The operation in Portuguese, as the audit screen shows it."""
+        return ACTION_LABELS.get(self.action, self.action)
+
+    def changes_text(self) -> str:
+        """The changes one per line: ``coluna: antes → depois``."""
+        lines = []
+        for column, (old, new) in self.changes_dict().items():
+            if self.action == "insert":
+                lines.append(f"{column}: {_shown(new)}")
+            elif self.action == "delete":
+                lines.append(f"{column}: {_shown(old)}")
+            else:
+                lines.append(f"{column}: {_shown(old)} → {_shown(new)}")
+        return "\n".join(lines)
+
+
+ACTION_LABELS = {"insert": "Inclusão", "update": "Alteração", "delete": "Exclusão"}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "(vazio)"
+    if value is True:
+        return "sim"
+    if value is False:
+        return "não"
+    return str(value)
+
 
 def _plain(value):
     if isinstance(value, (date, datetime)):

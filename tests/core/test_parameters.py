@@ -41,6 +41,11 @@ def test_parameter_change_in_admin_is_audited(admin_client):
     changes = json.loads(audit[0].changes)
     assert changes["value"] == ["component", "total"]
 
+    listing = html.unescape(admin_client.get("/auditlogview/list/").get_data(as_text=True))
+    assert "value: component → total" in listing
+    assert "Alteração" in listing
+    assert '{"value"' not in listing  # the stored JSON is not what staff read
+
 
 def test_parameter_bad_value_is_refused_and_unchanged(admin_client):
     row = _row("default_request_deadline_days")
