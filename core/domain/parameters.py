@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +28,9 @@ class ParameterSpec:
     minimum: object = 0  # numbers below it are refused; None allows negatives
     maximum: object = None
     required: bool = True
+    # Further rule on the parsed value: raises InvalidParameterValue with a
+    # message for staff (e.g. the factors of an identification policy).
+    validate: Callable[[object], None] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -86,6 +90,8 @@ def check_value(spec: ParameterSpec | None, spec_type: str, text: str,
             raise InvalidParameterValue(f"O valor deve ser no mínimo {minimum}.")
         if maximum is not None and value > Decimal(str(maximum)):
             raise InvalidParameterValue(f"O valor deve ser no máximo {maximum}.")
+    if spec is not None and spec.validate is not None and value is not None:
+        spec.validate(value)
     return value
 
 

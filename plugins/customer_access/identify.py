@@ -43,6 +43,7 @@ from core.toolkits.api_platform.limits import (
     locked_until,
     partner_policy,
 )
+from core.toolkits.api_platform.policy import parse_policy
 from core.toolkits.api_platform.privacy import keyed_hash, mask_name
 from core.toolkits.api_platform.sessions import OpenedSession, open_session
 from plugins.customer_access import errors as e
@@ -60,12 +61,6 @@ class Caller:
 
     partner_id: int
     channel: str = "BOT"
-
-
-def parse_policy(text: str) -> list[list[str]]:
-    """Split a policy text into alternatives of factors."""
-    return [[factor.strip() for factor in alternative.split("+") if factor.strip()]
-            for alternative in text.split("|") if alternative.strip()]
 
 
 def policy_for(partner_id: int, settings: p.AccessParams) -> list[list[str]]:

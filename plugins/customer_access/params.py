@@ -10,13 +10,15 @@ from sqlalchemy import select
 
 from core.domain.parameters import Parameter, ParameterSpec
 from core.extensions import db
+from core.toolkits.api_platform.policy import check_policy
 
 PLUGIN = "customer_access"
 DEFAULT_POLICY = "SENHA|MATRICULA+DATA_NASCIMENTO|MATRICULA+CODIGO_EMAIL"
 
 
-def _spec(key, kind, default, label, help_text, choices=()):
-    return ParameterSpec(PLUGIN, key, kind, default, label, help_text, choices)
+def _spec(key, kind, default, label, help_text, choices=(), validate=None):
+    return ParameterSpec(PLUGIN, key, kind, default, label, help_text, choices,
+                         validate=validate)
 
 
 SPECS = [
@@ -24,7 +26,8 @@ SPECS = [
           "Política de identificação",
           "Combinações de fatores que abrem a sessão do cliente: alternativas "
           "separadas por | e fatores por + (SENHA, MATRICULA, DATA_NASCIMENTO, "
-          "CODIGO_EMAIL). Um parceiro pode ter a sua própria."),
+          "CODIGO_EMAIL). Um parceiro pode ter a sua própria.",
+          validate=check_policy),
     _spec("identification_minutes", "int", 15, "Validade da identificação (min)",
           "Minutos para provar os fatores depois de informar o documento."),
     _spec("identification_max_failures", "int", 5, "Falhas até bloquear",

@@ -138,3 +138,52 @@ def test_anonymous_cannot_reach_token_screens(client):
     response = client.get("/partnertokenview/issue/")
     assert response.status_code == 302
     assert "/login/" in response.headers["Location"]
+
+
+# --- each partner's limits and the call log ------------------------------------------
+
+
+def _policy_form(admin_client, partner, policy):
+    page = admin_client.get("/partnerpolicyview/add").get_data(as_text=True)
+    return admin_client.post("/partnerpolicyview/add", data={
+        "partner": str(partner.id), "customer_rate_limit_per_minute": "30",
+        "document_attempts_per_hour": "5", "identification_policy": policy,
+        "csrf_token": csrf_token(page)})
+
+
+def test_partner_policy_refuses_an_unknown_factor_and_stores_nothing(admin_client):
+    from core.toolkits.api_platform.models import PartnerPolicy
+
+    partner = _add_partner(admin_client)
+    page = _policy_form(admin_client, partner, "SENHA|MATRICULA+CPF")
+    assert page.status_code == 200  # the form again, with the message
+    assert ("Fator(es) desconhecido(s): CPF. Use SENHA, MATRICULA, DATA_NASCIMENTO "
+            "ou CODIGO_EMAIL.") in page.get_data(as_text=True)
+    assert db.session.scalar(select(PartnerPolicy)) is None
+
+
+def test_partner_policy_is_stored_normalised_and_used_at_once(admin_client):
+    from core.toolkits.api_platform.limits import partner_policy
+    from core.toolkits.api_platform.models import PartnerPolicy
+
+    partner = _add_partner(admin_client)
+    partner_policy(partner.id)  # this process now keeps the defaults
+    response = _policy_form(admin_client, partner, " senha | matricula + codigo_email ")
+    assert response.status_code == 302
+    row = db.session.scalar(select(PartnerPolicy))
+    assert row.identification_policy == "SENHA|MATRICULA+CODIGO_EMAIL"
+    kept = partner_policy(partner.id)  # the edit dropped what was kept
+    assert (kept.document_attempts_per_hour, kept.identification_policy) == (
+        5, "SENHA|MATRICULA+CODIGO_EMAIL")
+
+
+def test_call_log_lists_each_call_without_the_token(admin_client, house):  # noqa: F811
+    partner = _add_partner(admin_client)
+    token = TOKEN_IN_PAGE.search(
+        _issue(admin_client, partner, ["imoveis:ler"]).get_data(as_text=True)).group(1)
+    assert _call(admin_client, token).status_code == 200
+    page = admin_client.get("/calllogview/list/").get_data(as_text=True)
+    assert "Chamadas da API de parceiros" in page
+    assert "obter_imovel" in page
+    assert token not in page
+    assert "1234560" not in page  # the matrícula only as a keyed hash

@@ -97,3 +97,18 @@ def test_decimal_parameter_must_be_finite(text):
 
     with pytest.raises(InvalidParameterValue, match="não é número decimal"):
         parse_value("decimal", text)
+
+
+def test_parameter_rule_of_its_plugin_refuses_a_bad_policy(admin_client):
+    row = db.session.scalar(select(Parameter).where(
+        Parameter.plugin == "customer_access", Parameter.key == "identification_policy"))
+    before = row.value
+    url = f"/parameterview/edit/{row.id}"
+    form = admin_client.get(url).get_data(as_text=True)
+    page = admin_client.post(url, data={
+        "value": "SENHA|MATRICULA+MATRICULA", "csrf_token": csrf_token(form)})
+    assert page.status_code == 200
+    assert "Fator repetido na combinação MATRICULA+MATRICULA." in html.unescape(
+        page.get_data(as_text=True))
+    db.session.expire_all()
+    assert get_parameter("customer_access", "identification_policy") == before

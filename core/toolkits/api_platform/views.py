@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, ValidationError
 
 from core.admin.views import SaneaModelView
+from core.domain.parameters import InvalidParameterValue
 from core.toolkits.api_platform.limits import forget_policies
 from core.toolkits.api_platform.models import CallLog, PartnerPolicy
+from core.toolkits.api_platform.policy import check_policy, parse_policy
 
 CATEGORY = "Parceiros"
+
+
+def _policy_field(form, field) -> None:
+    """Refuse an unusable policy; store it upper-case without spaces."""
+    text = (field.data or "").strip()
+    if not text:
+        field.data = None  # the company's policy
+        return
+    try:
+        check_policy(text)
+    except InvalidParameterValue as exc:
+        raise ValidationError(str(exc)) from exc
+    field.data = "|".join("+".join(alt) for alt in parse_policy(text))
 
 
 class PartnerPolicyView(SaneaModelView):
@@ -39,6 +54,7 @@ class PartnerPolicyView(SaneaModelView):
     validators_columns = {
         "customer_rate_limit_per_minute": [NumberRange(min=1)],
         "document_attempts_per_hour": [NumberRange(min=1)],
+        "identification_policy": [_policy_field],
     }
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export"]
 
