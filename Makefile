@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi:app
 DEMO_PROPERTIES ?= 2000
+# Test processes (pytest-xdist); each migrates its own template database.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test init demo serve bench clean
 
@@ -35,7 +37,7 @@ run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install-test
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; \

@@ -28,6 +28,13 @@ COMPANIES = ("caern", "cagepa", "deso", "daae_araraquara", "caer")
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def pytest_collection_modifyitems(items):
+    """Run every Redis test in one xdist worker: they share the queues."""
+    for item in items:
+        if item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip when a tool is missing, or fail when running under CI=true."""
     if condition:
