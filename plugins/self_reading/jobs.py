@@ -21,7 +21,7 @@ import time
 
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core.billing.errors import BillingError
 from core.billing.metering import ReadingInput, current_installation, record_readings
@@ -62,16 +62,23 @@ ANOMALY_MONTHS = 6
 
 
 def _field_reading(row: SelfReading) -> bool:
-    """Tell whether a reader already brought this month's reading."""
-    reader = db.session.scalar(
-        select(m.Reading.reader).where(
+    """Tell whether a reader already brought this month's reading.
+
+    A field reading is any water reading of the month not written by this
+    plugin, with a value or only an anomaly ("imóvel fechado"), whether or
+    not the reader's name was recorded.
+    """
+    found = db.session.scalar(
+        select(func.count()).where(
             m.Reading.property_id == row.property_id,
             m.Reading.reference_month == row.reference_month,
             m.Reading.measurement_type == "water",
-            m.Reading.informed_reading.is_not(None),
+            or_(m.Reading.informed_reading.is_not(None),
+                m.Reading.anomaly_id.is_not(None)),
+            or_(m.Reading.reader.is_(None), m.Reading.reader != READER),
         )
     )
-    return reader is not None and reader != READER
+    return bool(found)
 
 
 def _apply_one(ctx, row: SelfReading) -> None:

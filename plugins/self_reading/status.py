@@ -217,7 +217,12 @@ def _cycle(prop: Property, params, day) -> dict | None:
 
 
 def missed_references(prop: Property, adhesion: Adhesion, params, day) -> int:
-    """Count the closed windows in a row, since joining, that got no reading."""
+    """Count the closed windows in a row, since joining, that got no reading.
+
+    A window that closed before the adhesion began is not the customer's
+    to miss: joining on the 19th after a window that closed on the 18th
+    starts the count at the next one.
+    """
     group = group_of(prop)
     if group is None:
         return 0
@@ -230,11 +235,14 @@ def missed_references(prop: Property, adhesion: Adhesion, params, day) -> int:
         )
         .order_by(b.BillingSchedule.reference_month.desc())
     ).all()
+    joined_on = adhesion.joined_at.date()
     missed = 0
     for schedule in schedules:
         window = window_of(schedule, params)
         if window.closes >= day:
             continue
+        if window.closes < joined_on:  # closed before the customer joined
+            break
         if _has_reading(prop, window.reference):
             break
         missed += 1

@@ -71,6 +71,34 @@ def test_apply_keeps_a_field_reading(reader, world):
     assert _core_reading(world).informed_reading == 1270
 
 
+@pytest.mark.uc("UC2011")
+def test_apply_keeps_an_anomaly_brought_by_an_unnamed_reader(reader, world):
+    reader.join()
+    reader.send_reading(1265)
+    record_readings(202503, [ReadingInput(world.home.id, None, date(2025, 3, 12),
+                                          anomaly_code="closed_property")])
+    db.session.commit()
+    run = _run(APPLY)
+    assert run.counts() == {"leitura_de_campo_mantida": 1}
+    core = _core_reading(world)
+    assert (core.informed_reading, core.anomaly.code) == (None, "closed_property")
+
+
+@pytest.mark.uc("UC2010")
+def test_a_window_closed_before_joining_is_not_missed(reader, world, travel):
+    travel.to("2025-03-19")  # March's window closed on the 18th
+    reader.login("52998224725", "1234560", "1980-05-17")
+    assert reader.join().status_code == 201
+    create_schedule(3, 202504, date(2025, 4, 22), date(2025, 4, 24), date(2025, 5, 5))
+    db.session.commit()
+    travel.to("2025-04-21")  # April's window (04-12 to 04-20) missed: one month
+    assert _run(APPLY).counts() == {}
+    assert db.session.scalar(select(Adhesion)).status == "ATIVA"
+    reader.login("52998224725", "1234560", "1980-05-17")
+    body = reader.call("GET", "/imoveis/1234560/autoleitura").get_json()
+    assert body["meses_sem_informar"] == 1
+
+
 @pytest.mark.uc("UC2010")
 def test_adhesion_is_cancelled_after_two_references_without_reading(reader, world,
                                                                    travel):
