@@ -563,6 +563,7 @@ def register(api) -> None:
             e.READING_INVALID,
             e.PHOTO_REQUIRED,
             e.OUT_OF_RANGE,
+            e.ALREADY_APPLIED,
             e.NOT_ELIGIBLE,
             CONCURRENCY_CONFLICT,
             MALFORMED_REQUEST,

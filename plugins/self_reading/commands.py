@@ -34,6 +34,7 @@ from plugins.self_reading.cycles import (
 )
 from plugins.self_reading.eligibility import reasons
 from plugins.self_reading.errors import (
+    ALREADY_APPLIED,
     ADHESION_ACTIVE,
     ADHESION_MISSING,
     FILE_KINDS,
@@ -335,6 +336,15 @@ def inform(prop: Property, author: Author, raw, photo, store=None) -> tuple[dict
     existing = current_reading(prop, window.reference)
     if existing is not None and existing.value == check.value:
         return _answer(existing), 200
+    if existing is not None and existing.status == "APLICADA":
+        # The core's informed reading already holds it (and a bill may too):
+        # a replacement would leave the two disagreeing.
+        raise ApiError(
+            ALREADY_APPLIED,
+            f"A leitura {existing.value} (protocolo {existing.protocol}) já foi "
+            "aplicada ao faturamento do mês e não pode ser substituída.",
+            extra={"protocolo": existing.protocol},
+        )
     if existing is not None:
         existing.current, existing.status = None, "SUBSTITUIDA"
         db.session.flush()

@@ -10,6 +10,7 @@ NOT_ELIGIBLE = ErrorKind("AUTOLEITURA_NAO_ELEGIVEL", 422, "Imóvel não elegíve
 OUTSIDE_WINDOW = ErrorKind("FORA_DA_JANELA", 422, "Fora da janela de autoleitura")
 READING_INVALID = ErrorKind("LEITURA_INVALIDA", 422, "Leitura inválida")
 OUT_OF_RANGE = ErrorKind("LEITURA_FORA_DA_FAIXA", 422, "Leitura fora da faixa")
+ALREADY_APPLIED = ErrorKind("LEITURA_JA_APLICADA", 409, "Leitura já aplicada")
 PHOTO_REQUIRED = ErrorKind("FOTO_OBRIGATORIA", 422, "Foto obrigatória")
 NO_SCHEDULE = ErrorKind("SEM_CRONOGRAMA", 422, "Sem cronograma de leitura")
 FILE_TOO_LARGE = ErrorKind("ARQUIVO_GRANDE", 413, "Arquivo grande demais")
