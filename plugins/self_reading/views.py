@@ -8,7 +8,17 @@ runs appear in Sistema › Execuções de rotinas.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template_string, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -16,7 +26,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, IntegerField, StringField
+from wtforms import BooleanField, IntegerField, StringField, ValidationError
 from wtforms.validators import NumberRange, Optional
 
 from core.admin.views import SaneaModelView
@@ -28,6 +38,20 @@ from plugins.self_reading.jobs import INVITE
 from plugins.self_reading.models import Adhesion, Invitation, SelfReading
 
 CATEGORY = "Autoleitura"
+
+
+def _blank(value):
+    """Show an empty cell for a missing value (FAB would print "None")."""
+    return "" if value is None else value
+
+
+def _utc(moment):
+    """Show a stored (UTC) instant to the second; FAB prints microseconds."""
+    return "" if moment is None else f"{moment:%d/%m/%Y %H:%M:%S}"
+
+
+def _formats(times: tuple[str, ...] = (), blanks: tuple[str, ...] = ()) -> dict:
+    return {**dict.fromkeys(times, _utc), **dict.fromkeys(blanks, _blank)}
 
 
 class AdhesionView(SaneaModelView):
@@ -48,6 +72,10 @@ class AdhesionView(SaneaModelView):
     add_columns = edit_columns = list_columns
     search_columns = ["status", "channel", "cancel_reason", "joined_at"]
     base_order = ("joined_at", "desc")
+    formatters_columns = _formats(
+        times=("joined_at", "cancelled_at"),
+        blanks=("cancel_reason", "cancel_note", "contact_email", "contact_phone"),
+    )
     label_columns = {
         "property": "Imóvel",
         "customer": "Cliente",
@@ -77,6 +105,9 @@ class SelfReadingView(SaneaModelView):
     list_title = show_title = "Autoleituras recebidas"
     add_title = edit_title = "Autoleitura"
     base_permissions = ["can_list", "can_show", "can_export", "can_review"]
+    # FAB guards an action by this mapping (``@permission_name`` does not apply
+    # to actions): both need ``can_review``, not a permission of their own.
+    method_permission_name = {"accept": "review", "reject": "review"}
     list_columns = [
         "protocol",
         "property",
@@ -107,11 +138,17 @@ class SelfReadingView(SaneaModelView):
         "informed_at",
     ]
     base_order = ("informed_at", "desc")
-    formatters_columns = {"photo": _photo_tag}
+    formatters_columns = {
+        "photo": _photo_tag,
+        **_formats(
+            times=("informed_at", "reviewed_at"),
+            blanks=("consumption_m3", "reviewed_by", "review_note"),
+        ),
+    }
     label_columns = {
         "protocol": "Protocolo",
         "property": "Imóvel",
-        "reference_month": "Referência",
+        "reference_month": "Referência (AAAAMM)",
         "value": "Leitura",
         "consumption_m3": "Consumo (m³)",
         "classification": "Classificação",
@@ -153,12 +190,25 @@ class SelfReadingView(SaneaModelView):
         db.session.commit()
         word = "aceita(s)" if accept else "rejeitada(s)"
         flash(f"{done} leitura(s) {word}.", "success" if done else "info")
-        return redirect(self.get_redirect())
+        return redirect(self._back())
+
+    def _back(self) -> str:
+        """Return the page of this view the action came from, else the list.
+
+        FAB's ``get_redirect`` skips the page the action was run on and falls
+        back to the index; the filtered list (or the detail) is where the
+        reviewer wants to see the new status.
+        """
+        origin = urlsplit(request.referrer or "")
+        if origin.netloc == request.host and origin.path.startswith(
+            f"{self.route_base}/"
+        ):
+            return origin.path + (f"?{origin.query}" if origin.query else "")
+        return url_for(f"{self.endpoint}.list")
 
     @action(
         "accept", "Aceitar", "Aceitar as leituras em análise selecionadas?", "fa-check"
     )
-    @permission_name("review")
     def accept(self, items):
         """Accept the selected readings held for analysis."""
         return self._review(items, True)
@@ -169,7 +219,6 @@ class SelfReadingView(SaneaModelView):
         "Rejeitar as leituras em análise selecionadas?",
         "fa-times",
     )
-    @permission_name("review")
     def reject(self, items):
         """Reject the selected readings held for analysis."""
         return self._review(items, False)
@@ -185,6 +234,7 @@ class InvitationView(SaneaModelView):
     add_columns = edit_columns = list_columns
     search_columns = ["status", "sent_at", "run_id"]
     base_order = ("sent_at", "desc")
+    formatters_columns = _formats(times=("sent_at",), blanks=("run_id", "error"))
     label_columns = {
         "property": "Imóvel",
         "customer": "Cliente",
@@ -195,14 +245,28 @@ class InvitationView(SaneaModelView):
     }
 
 
+def _id_list(form, field) -> None:
+    """Refuse anything but ids separated by commas (the job's own rule)."""
+    text = (field.data or "").strip()
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if text and not (items and all(item.isdecimal() for item in items)):
+        raise ValidationError(
+            "Informe os ids em números separados por vírgula, como 1, 2, 3."
+        )
+
+
+def _ids_field(label: str) -> StringField:
+    return StringField(
+        label, validators=[_id_list], description="Ids separados por vírgula."
+    )
+
+
 class InvitationForm(FlaskForm):
     """The filters of an invitation run (UC2001)."""
 
-    grupos_faturamento = StringField(
-        "Grupos de faturamento", description="Ids separados por vírgula."
-    )
-    localidades = StringField("Localidades", description="Ids separados por vírgula.")
-    rotas = StringField("Rotas", description="Ids separados por vírgula.")
+    grupos_faturamento = _ids_field("Grupos de faturamento")
+    localidades = _ids_field("Localidades")
+    rotas = _ids_field("Rotas")
     somente_com_impedimento_leitura = BooleanField(
         "Só imóveis com impedimento de leitura nos últimos 6 meses"
     )
@@ -257,7 +321,7 @@ class InvitationRunView(BaseView):
                 db.session.rollback()
                 problems.append(str(exc))
             else:
-                flash(f"Convites enviados: execução {run_id}.", "success")
+                flash(f"Envio de convites iniciado (execução nº {run_id}).", "success")
                 return redirect(url_for("JobRunView.show", pk=run_id))
         return render_template_string(
             SEND_PAGE,
