@@ -237,3 +237,46 @@ def bill_group_command(group_id, month, consumption_only, wait):
         click.echo(line)
     if run.status != "done":
         sys.exit(1)
+
+
+@sanea_group.command("run-job")
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, metavar="CHAVE=VALOR",
+              help="Parâmetro da rotina (repetível), ex.: --param reference_month=202503.")
+@click.option("--wait", default=3600, show_default=True, type=float,
+              help="Segundos de espera quando a rotina roda em workers RQ.")
+@with_appcontext
+def run_job_command(name, params, wait):
+    """Run any registered job (for cron); without NAME, list the jobs."""
+    from core.gsan_import.job import wait_for_run
+    from core.toolkits.jobs import JobError, registry, start_job
+
+    jobs = registry()
+    if not name:
+        for job_name in sorted(jobs):
+            job = jobs[job_name]
+            wanted = ", ".join(job.params_help) if job.params_help else "sem parâmetros"
+            click.echo(f"{job_name}  —  {job.title} ({wanted})")
+        return
+    if name not in jobs:
+        raise click.UsageError(
+            f"Rotina desconhecida: {name}. Veja a lista com 'flask sanea run-job'.")
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"Parâmetro {item!r}: use CHAVE=VALOR.")
+        values[key.strip()] = value.strip()
+    try:
+        run_id = start_job(name, values, user="cli")
+    except (JobError, ValueError) as exc:
+        errors = getattr(exc, "errors", None) or [str(exc)]
+        raise click.ClickException("\n".join(errors)) from exc
+    run = wait_for_run(run_id, wait)
+    counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
+    click.echo(f"Execução {run.id} ({run.title}): {run.status}, partes {run.progress}.")
+    click.echo(f"Contagens: {counts or 'nenhuma'}.")
+    for error in run.errors():
+        click.echo(f"  {error.get('ref') or '-'}: {error['message']}")
+    if run.status != "done":
+        sys.exit(1)

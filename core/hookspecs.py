@@ -81,6 +81,16 @@ def sanea_references_to_regulator(regulator_id):
 
 
 @hookspec
+def sanea_route_readings(ctx, route_id, reference_month):
+    """Bring readings a plugin holds into the core for one route and month.
+
+    Called by the billing jobs at the start of each route's chunk, in its
+    transaction, before the month's consumption is decided; ``ctx`` is the
+    run's JobContext (counts and listed problems appear on the billing run).
+    """
+
+
+@hookspec
 def sanea_work_order_updates():
     """Return ``{key: CommercialUpdate}`` run when a work order is executed."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from flask import current_app
 from psycopg.errors import UniqueViolation
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from core.domain import metering as m
 from core.domain.base import utcnow
 from core.extensions import db
 from core.gsan_import.bulk import insert_rows
+from core.plugins import call_in_order
 from core.services.identifiers import format_registration
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ def process_route(
     to it and every held or refused property is listed on it.
     """
     queries.tune_transaction()
+    # Readings that plugins hold (self-reading) become the core's first.
+    call_in_order(current_app.extensions["sanea.pm"], "sanea_route_readings",
+                  ctx=ctx, route_id=route_id, reference_month=month)
     run = prepare_route(group_id, month, route_id, bill, ctx.run_id)
     rows = queries.route_properties(route_id, month)
     pending = [row for row in rows if not row.billed]

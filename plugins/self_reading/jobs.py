@@ -81,10 +81,10 @@ def _field_reading(row: SelfReading) -> bool:
     return bool(found)
 
 
-def _apply_one(ctx, row: SelfReading) -> None:
+def _apply_one(ctx, row: SelfReading, prefix: str = "") -> None:
     ref = str(row.property.registration)
     if _field_reading(row):
-        ctx.count("leitura_de_campo_mantida")
+        ctx.count(prefix + "leitura_de_campo_mantida")
         ctx.error(f"Autoleitura {row.protocol} não aplicada: há leitura de campo.", ref)
         return
     item = ReadingInput(row.property_id, row.value, informed_day(row), reader=READER)
@@ -92,11 +92,36 @@ def _apply_one(ctx, row: SelfReading) -> None:
         with db.session.begin_nested():
             saved = record_readings(row.reference_month, [item], actor=READER)
     except BillingError as exc:
-        ctx.count("recusadas")
+        ctx.count(prefix + "recusadas")
         ctx.error(f"Autoleitura {row.protocol} não aplicada: {exc}", ref)
         return
     row.reading_id, row.status = saved[0].id, "APLICADA"
-    ctx.count("aplicadas")
+    ctx.count(prefix + "aplicadas")
+
+
+def apply_route(ctx, route_id: int, reference_month: int) -> None:
+    """Apply a route's accepted readings of the month, inside a billing chunk.
+
+    The billing jobs call this (hook ``sanea_route_readings``) before they
+    decide the route's consumption, so the bill uses the customer's reading
+    without anyone running ``self_reading.apply_readings`` first. Counts go
+    to the billing run as ``autoleituras_*``; adhesions are not cancelled
+    here (that stays with the apply job).
+    """
+    rows = db.session.scalars(
+        select(SelfReading)
+        .join(Property, Property.id == SelfReading.property_id)
+        .join(Block, Block.id == Property.block_id)
+        .where(
+            Block.route_id == route_id,
+            SelfReading.reference_month == reference_month,
+            SelfReading.current.is_(True),
+            SelfReading.status == "ACEITA",
+        )
+        .order_by(SelfReading.id)
+    ).all()
+    for row in rows:
+        _apply_one(ctx, row, prefix="autoleituras_")
 
 
 def _cancel_reason(adhesion: Adhesion, params, day) -> str | None:

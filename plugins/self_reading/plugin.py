@@ -51,3 +51,10 @@ def sanea_views(appbuilder):
 
     register(appbuilder)
     register_templates(current_app, TEMPLATES)
+
+
+@hookimpl
+def sanea_route_readings(ctx, route_id, reference_month):
+    from plugins.self_reading.jobs import apply_route
+
+    apply_route(ctx, route_id, reference_month)

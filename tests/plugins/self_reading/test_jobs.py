@@ -190,3 +190,41 @@ def test_joining_marks_the_invitation(invitable, mailbox, reader):
     _run(INVITE, {"grupos_faturamento": "3"})
     reader.join()
     assert db.session.scalar(select(Invitation.status)) == "ADERIU"
+
+
+@pytest.mark.uc("UC2011")
+def test_an_applied_reading_is_not_replaced(reader, world):
+    reader.join()
+    reader.send_reading(1265)
+    assert _run(APPLY).counts() == {"aplicadas": 1}
+    refused = reader.send_reading(1268)
+    assert refused.status_code == 409
+    body = refused.get_json()
+    assert (body["code"], body["protocolo"]) == ("LEITURA_JA_APLICADA", "AL2025031200001")
+    assert body["detail"] == ("A leitura 1265 (protocolo AL2025031200001) já foi "
+                              "aplicada ao faturamento do mês e não pode ser substituída.")
+    assert [r.status for r in db.session.scalars(select(SelfReading))] == ["APLICADA"]
+    assert _core_reading(world).informed_reading == 1265
+
+
+@pytest.mark.uc("UC2011")
+def test_run_job_command_applies_the_readings(app, reader, world):
+    reader.join()
+    reader.send_reading(1265)
+    runner = app.test_cli_runner()
+
+    listed = runner.invoke(args=["sanea", "run-job"])
+    assert "self_reading.apply_readings  —  " in listed.output
+    done = runner.invoke(args=["sanea", "run-job", "self_reading.apply_readings",
+                               "--param", "reference_month=202503"])
+    assert done.exit_code == 0, done.output
+    assert "Contagens: aplicadas 1." in done.output
+    assert _core_reading(world).informed_reading == 1265
+
+    unknown = runner.invoke(args=["sanea", "run-job", "self_reading.nada"])
+    assert unknown.exit_code == 2
+    assert "Rotina desconhecida: self_reading.nada." in unknown.output
+    malformed = runner.invoke(args=["sanea", "run-job", "self_reading.apply_readings",
+                                    "--param", "202503"])
+    assert malformed.exit_code == 2
+    assert "Parâmetro '202503': use CHAVE=VALOR." in malformed.output

@@ -64,3 +64,21 @@ def test_invitation_to_adhesion_to_reading_to_bill(app, world, travel, mailbox):
     # Bela Vista 2021: 40.17 for the first 10 m³ + 5 × 4.6319 = 63.33 of water.
     assert bill.water_value == Decimal("63.33")
     assert db.session.scalar(select(SelfReading.status)) == "APLICADA"
+
+
+@pytest.mark.uc("UC2011")
+def test_billing_alone_applies_the_accepted_reading(app, world, reader):
+    bela_vista_tariff()
+    db.session.commit()
+    assert reader.join().status_code == 201
+    assert reader.send_reading(1265).get_json()["situacao"] == "ACEITA"
+
+    run = _run(BILL_GROUP, {"group_id": 3, "reference_month": 202503})
+
+    assert run.counts()["autoleituras_aplicadas"] == 1
+    bill = db.session.scalar(select(b.Bill).where(b.Bill.property_id == world.home.id))
+    assert (bill.current_reading, bill.water_m3, bill.water_value) == (
+        1265, 15, Decimal("63.33"))
+    assert db.session.scalar(select(SelfReading.status)) == "APLICADA"
+    again = _run(BILL_GROUP, {"group_id": 3, "reference_month": 202503})
+    assert "autoleituras_aplicadas" not in again.counts()
