@@ -20,7 +20,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import today
 from core.domain.cadastre import Customer, CustomerProperty, Property
@@ -201,8 +202,17 @@ def load_identification(caller: Caller, identification_id: str) -> Identificatio
 def fail(row: Identification, detail: str, field: str) -> e.AccessError:
     """Count a wrong factor, commit it, and return the error to raise."""
     settings = p.load()
-    row.failures += 1
-    remaining = max(0, settings.max_failures - row.failures)
+    # One statement adds the failure, so concurrent wrong factors each count
+    # even after an earlier commit released the row lock of the step.
+    failures = db.session.execute(
+        update(Identification)
+        .where(Identification.id == row.id)
+        .values(failures=Identification.failures + 1)
+        .returning(Identification.failures)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(row, "failures", failures)
+    remaining = max(0, settings.max_failures - failures)
     if remaining == 0:
         row.locked_until = now_utc() + settings.lock_for
         lock_subject(_document_subject(row.partner_id, row.document_hash),

@@ -131,3 +131,36 @@ def test_five_wrong_birth_dates_lock_for_the_configured_time(reader, travel, wor
     travel.now += timedelta(minutes=10)
     assert reader.post("/identificacoes",
                        {"documento": "52998224725"}).status_code == 201
+
+
+@pytest.mark.uc("UC2090")
+def test_concurrent_wrong_birth_dates_each_count(reader, world):
+    db.session.add(PartnerPolicy(partner_id=world.partners["BOT-CAERN"].id,
+                                 document_attempts_per_hour=50))
+    db.session.commit()
+    forget_policies()
+    reader.session = None
+    ident = reader.identify("52998224725")
+    barrier = threading.Barrier(8, timeout=20)
+    answers: list = [None] * 8
+
+    def guess(index: int) -> None:
+        twin = _twin(reader)
+        barrier.wait()
+        answers[index] = twin.post(f"/identificacoes/{ident}/data-nascimento",
+                                   {"data_nascimento": "1980-05-18"})
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    codes = [a.get_json()["code"] for a in answers]
+    # At most four wrong answers are told apart; every other one is locked.
+    assert codes.count("FATOR_INVALIDO") <= 4
+    assert codes.count("FATOR_INVALIDO") + codes.count("IDENTIFICACAO_BLOQUEADA") == 8
+    from plugins.customer_access.models import Identification
+
+    db.session.expire_all()
+    row = db.session.get(Identification, ident)
+    assert row.failures >= 5 and row.locked_until is not None
