@@ -103,9 +103,11 @@ def _init_database(app: Flask) -> None:
 def _init_admin(app: Flask, pm) -> None:
     from core.admin import register_core_views
     from core.admin.errors import install_error_pages
+    from core.admin.security import SaneaSecurityManager
 
     appbuilder = AppBuilder(
-        base_template="sanea/base.html", indexview=_index_view()
+        base_template="sanea/base.html", indexview=_index_view(),
+        security_manager_class=SaneaSecurityManager,
     )
     appbuilder.init_app(app, db.session)
     app.appbuilder = appbuilder

@@ -69,8 +69,11 @@ class AuditLogView(SaneaModelView):
                      "row_id": "Registro", "action": "Operação",
                      "action_label": "Operação", "changes_text": "Alterações"}
     # One change a line, "coluna: antes → depois", instead of the stored JSON.
-    formatters_columns = {"changes_text": lambda text: Markup(
-        "<br>".join(escape(line) for line in text.splitlines()))}
+    formatters_columns = {
+        "changes_text": lambda text: Markup(
+            "<br>".join(escape(line) for line in text.splitlines())),
+        "user": lambda user: user or "(sistema)",  # a job, a command, the setup
+    }
     base_permissions = ["can_list", "can_show", "can_export"]
     base_order = ("at", "desc")
 
