@@ -814,6 +814,26 @@ def _install_error_handlers(app: Flask) -> None:
         app.register_error_handler(code, _api_error_handler(app, code, kind, detail))
 
 
+def _disabled_api_paths(app: Flask) -> list[tuple[str, str]]:
+    """Return (plugin title, path prefix) of installed plugins not enabled here."""
+    from core.catalogue import plugin_manifests
+
+    loaded = set(app.extensions.get("sanea.plugin_order", ()))
+    return [(manifest.title, prefix)
+            for name, manifest in plugin_manifests().items() if name not in loaded
+            for prefix in manifest.api_paths]
+
+
+def _unavailable(app: Flask, path: str) -> str | None:
+    """Name the disabled plugin that serves *path* (under /api/v1), if any."""
+    from core.manifest import path_covers
+
+    paths = app.extensions.get("sanea.api.disabled_paths")
+    if paths is None:
+        paths = app.extensions["sanea.api.disabled_paths"] = _disabled_api_paths(app)
+    return next((title for title, prefix in paths if path_covers(prefix, path)), None)
+
+
 def _api_error_handler(app: Flask, code: int, kind: ErrorKind, detail: str):
     previous = app.error_handler_spec[None][code].copy()
 
@@ -821,6 +841,13 @@ def _api_error_handler(app: Flask, code: int, kind: ErrorKind, detail: str):
         if not _under_api(request.path):
             handler = next(iter(previous.values()), None)
             return handler(exc) if handler else exc
+        title = _unavailable(app, request.path[len(API_PREFIX):]) if code == 404 else None
+        if title is not None:
+            log.info("api %s %s -> 404 unavailable request=%s", request.method,
+                     mask_personal_data(request.path), request_id())
+            return problem_response(
+                RESOURCE_UNAVAILABLE,
+                f"O serviço {title} não está disponível nesta companhia.")
         allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or ()))
         headers = {"Allow": allowed} if code == 405 else None
         log.info("api %s %s -> %s request=%s", request.method,

@@ -11,4 +11,6 @@ MANIFEST = Manifest(
     description="Identificação do cliente por documento e fatores, sessão do "
                 "cliente para parceiros, e-mail e senha de acesso.",
     table_prefix="customer_access_",
+    api_paths=("/identificacoes", "/clientes/{cliente_id}/email",
+               "/clientes/{cliente_id}/senha"),
 )

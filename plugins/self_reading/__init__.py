@@ -21,4 +21,5 @@ MANIFEST = Manifest(
     description="Adesão, janela, verificação e envio da leitura pelo cliente, "
     "convites por e-mail e aplicação da leitura no faturamento.",
     table_prefix="self_reading_",
+    api_paths=("/imoveis/{matricula}/autoleitura", "/clientes/{cliente_id}/imoveis"),
 )

@@ -714,3 +714,28 @@ def test_api_token_cli_refuses_unknown_scope(app):
     assert result.exit_code == 1
     assert "Escopo desconhecido: x:y." in result.output
     assert db.session.scalar(select(Partner)) is None
+
+
+def test_manifest_path_prefixes_cover_whole_segments():
+    from core.manifest import path_covers
+
+    prefix = "/imoveis/{matricula}/autoleitura"
+    assert path_covers(prefix, "/imoveis/1234560/autoleitura")
+    assert path_covers(prefix, "/imoveis/1234560/autoleitura/leituras:verificar")
+    assert not path_covers(prefix, "/imoveis/1234560")
+    assert not path_covers(prefix, "/imoveis/1234560/autoleituras")
+    assert not path_covers("/identificacoes", "/identificacao")
+
+
+def test_disabled_plugin_route_is_unavailable_not_unknown(make_app):
+    caer = make_app("caer")  # customer identification, no self-reading
+    client = caer.test_client()
+    response = client.get("/api/v1/imoveis/1234560/autoleitura/janela")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert (body["code"], body["detail"]) == (
+        "RECURSO_NAO_DISPONIVEL",
+        "O serviço Autoleitura não está disponível nesta companhia.")
+    unknown = client.get("/api/v1/nada-aqui").get_json()
+    assert unknown["code"] == "RECURSO_NAO_ENCONTRADO"

@@ -153,6 +153,28 @@ def test_views_answer_for_admin(name, apps):
 
 
 @pytest.mark.parametrize("name", PLUGINS)
+def test_api_routes_are_declared_and_unavailable_where_disabled(name, apps):
+    from core.manifest import path_covers
+
+    baseline, app = apps(name)
+    known = {(r.method, r.path) for r in baseline.extensions["sanea.api"].routes}
+    added = [r for r in app.extensions["sanea.api"].routes
+             if (r.method, r.path) not in known]
+    came_in = set(app.extensions["sanea.plugin_order"]) - set(
+        baseline.extensions["sanea.plugin_order"])
+    declared = [prefix for plugin in came_in for prefix in _manifest(plugin).api_paths]
+    undeclared = [r.path for r in added
+                  if not any(path_covers(prefix, r.path) for prefix in declared)]
+    assert undeclared == []
+    client = baseline.test_client()
+    for route in added:
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        response = client.open(f"/api/v1{path}", method=route.method)
+        assert response.status_code == 404, path
+        assert response.get_json()["code"] == "RECURSO_NAO_DISPONIVEL", path
+
+
+@pytest.mark.parametrize("name", PLUGINS)
 def test_menu_items_point_to_real_endpoints(name, apps):
     baseline, app = apps(name)
     client = login(app.test_client())
