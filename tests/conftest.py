@@ -133,7 +133,10 @@ def database_url(template_url, tmp_path):
     name = "sanea_t_" + uuid.uuid4().hex[:12]
     template = make_url(template_url).database
     with _admin(PG_URL) as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        # FILE_COPY: about half the time of the default WAL_LOG for a small
+        # database (0.15 s against 0.26 s here, and its drop 0.10 against 0.18).
+        conn.execute(text(
+            f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with _admin(PG_URL) as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -83,11 +83,15 @@ def test_catalogue_json_for_uc2099(app, collected_once):
             ) in entry["tests"]
 
 
-def test_catalogue_verify_covers_regulatory_agency(app, collected_once):
-    entries = _catalogue_cli(app, "--json", "--verify",
-                             *[arg for uc in REGULATORY for arg in ("--only", uc)])
-    assert [(e["id"], e["covered"]) for e in entries] == [
-        (uc, True) for uc in REGULATORY]
+def test_catalogue_verify_covers_regulatory_agency(app, collected_once, monkeypatch):
+    # The check is of the catalogue, not of a database: the pytest it starts
+    # runs the tests of UC2101 (the fewest) on SQLite even on the PostgreSQL leg.
+    monkeypatch.delenv("SANEA_TEST_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SANEA_TEST_REDIS_URL", raising=False)
+    [entry] = _catalogue_cli(app, "--json", "--verify", "--only", "UC2101")
+    assert (entry["id"], entry["covered"]) == ("UC2101", True)
+    assert entry["tests"] and all(
+        t.startswith("tests/plugins/regulatory_agency/") for t in entry["tests"])
 
 
 def test_catalogue_text_has_one_aligned_line_per_use_case(app, collected_once):
