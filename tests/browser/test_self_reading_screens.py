@@ -85,6 +85,7 @@ def test_reviewer_sees_the_photo_and_accepts_the_reading(
     confirm = page.locator("#modal-confirm")
     confirm.wait_for(state="visible")
     assert "Aceitar as leituras em análise selecionadas?" in confirm.inner_text()
+    assert confirm.locator("button[data-dismiss=modal]").inner_text() == "Cancelar"
     page.wait_for_function(  # the dialog has finished sliding in
         "() => ['none', 'matrix(1, 0, 0, 1, 0, 0)'].includes(getComputedStyle("
         "document.querySelector('#modal-confirm .modal-dialog')).transform)")
