@@ -35,6 +35,8 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):  # before date: a datetime is a date too
+        return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)

@@ -8,6 +8,8 @@ address to prove it.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from core.domain.cadastre import Customer
 from core.extensions import db
 from core.toolkits.api_platform.clock import local_iso, seconds_until
@@ -75,6 +77,12 @@ def prove_password(caller: Caller, identification_id: str, password: str) -> dic
     row = load_identification(caller, identification_id)
     login = login_for(document_of(row))
     if login is None:
+        blocked = db.session.scalar(select(PortalLogin.id).where(
+            PortalLogin.document == document_of(row), PortalLogin.status != "ATIVO"))
+        if blocked is not None:  # first access would answer 409: say what to do
+            raise e.AccessError(e.FACTOR_NOT_APPLICABLE, "O acesso com senha deste "
+                                "cliente está bloqueado; ele deve procurar o "
+                                "atendimento da companhia.")
         raise e.AccessError(e.FACTOR_NOT_APPLICABLE, "Este cliente ainda não criou "
                             "uma senha; use o primeiro acesso.")
     if not check_login_password(login, password):

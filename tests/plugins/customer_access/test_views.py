@@ -160,6 +160,9 @@ def test_blocked_login_is_refused_by_the_password_factor(bot, admin_client):
     refused = bot.post(f"/identificacoes/{ident}/senha", {"senha": MARIA_PASSWORD})
     assert refused.status_code == 422
     assert refused.get_json()["code"] == "FATOR_NAO_APLICAVEL"
+    assert refused.get_json()["detail"] == (
+        "O acesso com senha deste cliente está bloqueado; ele deve procurar o "
+        "atendimento da companhia.")
     answer = bot.post("/identificacoes", {"documento": MARIA_CPF}).get_json()
     assert "SENHA" not in answer["fatores_disponiveis"]
 

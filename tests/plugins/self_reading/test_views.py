@@ -460,7 +460,7 @@ def test_csv_export_has_the_filtered_readings(readings, admin_client):
         ["Protocolo", "Imóvel", "Referência (AAAAMM)", "Leitura", "Consumo (m³)",
          "Classificação", "Situação", "Informada em (UTC)"],
         ["AL2025031200002", "123456.0", "202503", "1300", "50", "ACIMA",
-         "EM_ANALISE", "12/03/2025"],
+         "EM_ANALISE", "12/03/2025 13:00:00"],
     ]
 
 
