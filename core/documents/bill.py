@@ -101,30 +101,50 @@ def _money(value: Decimal) -> str:
     return format_number(value)
 
 
+INDENT = "\u00a0" * 5  # xhtml2pdf ignores a cell's padding-left
+
+
 def _lines(bill: b.Bill) -> list[dict]:
-    """Return the printed lines: water and sewer per category, bands, debits."""
+    """Return the printed lines: water and sewer per category, bands, debits.
+
+    Only the payable lines fill the Valor column, so it adds up to the total;
+    the minimum and the bands that make up a category's water show their
+    part in the description.
+    """
     lines = []
     for category in bill.categories:
         name = (category.subcategory or category.category).label
         lines.append(
             {
-                "label": f"Água — {name} ({category.economies} econ.), mínimo "
-                f"{category.minimum_m3} m³",
+                "label": f"Água — {name} ({category.economies} econ.)",
                 "volume": f"{format_number(category.water_m3)} m³",
                 "price": "",
                 "amount": _money(category.water_value),
             }
         )
+        if category.minimum_m3:
+            lines.append(
+                {
+                    "label": f"{INDENT}mínimo até {category.minimum_m3 * category.economies}"
+                    f" m³: R$ {_money(category.minimum_value)}",
+                    "detail": True,
+                    "volume": "",
+                    "price": "",
+                    "amount": "",
+                }
+            )
         for band in (
             x for x in bill.bands if x.subcategory_id == category.subcategory_id
         ):
             top = f"{band.end_m3}" if band.end_m3 is not None else "…"
             lines.append(
                 {
-                    "label": f"      faixa {band.start_m3}–{top} m³",
+                    "label": f"{INDENT}faixa {band.start_m3}–{top} m³: "
+                    f"R$ {_money(band.water_value)}",
+                    "detail": True,
                     "volume": f"{format_number(band.volume_m3)} m³",
                     "price": format_number(band.price_per_m3, 4),
-                    "amount": _money(band.water_value),
+                    "amount": "",
                 }
             )
         if category.sewer_value:

@@ -66,8 +66,13 @@ def test_bill_pdf_text_shows_typed_line_and_pix_text(bill, tmp_path):
     assert f"{bill.property.registration_display}" in text
     for month in ("10/2024", "11/2024", "12/2024", "01/2025", "02/2025", "03/2025"):
         assert month in text
-    assert "faixa 11–15 m³" in text and "faixa 16–20 m³" in text
     assert "126,96" in text  # 20 m³ of the Bela Vista tariff
+    # Only payable lines fill the Valor column: water 87,56 + sewer 39,40.
+    assert "mínimo até 10 m³: R$ 40,17" in text
+    assert "faixa 11–15 m³: R$ 23,16" in text and "faixa 16–20 m³: R$ 24,23" in text
+    last = {line.strip().split()[0]: line.split()[-1] for line in text.splitlines()
+            if line.strip().startswith(("Água —", "Esgoto —", "faixa"))}
+    assert last == {"Água": "87,56", "Esgoto": "39,40", "faixa": "4,8451"}  # a price
 
 
 def test_bill_pdf_page_decodes_to_the_same_barcode_and_pix(bill, tmp_path):
