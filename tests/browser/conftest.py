@@ -8,7 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import need
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, need
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -41,3 +41,12 @@ def browser_page(tmp_path):
         yield page
         context.close()
         browser.close()
+
+
+def log_in(page, base: str) -> None:
+    """Log the administrator in through the login form."""
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", ADMIN_USER)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{base}/")

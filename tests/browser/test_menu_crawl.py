@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.browser.conftest import log_in
 
 ENGLISH = re.compile(r"\b(Not Found|Internal Server Error|Traceback|Add Filter|"
                      r"Record Count|No records found|Search|List)\b")
@@ -16,21 +16,13 @@ ENGLISH = re.compile(r"\b(Not Found|Internal Server Error|Traceback|Add Filter|"
 IDENTIFIERS = {"/roles/list/": {"List"}}
 
 
-def _login(page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_every_menu_entry_opens_in_portuguese(app, live_server, browser_page, tmp_path):
     page = browser_page
     console_errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and console_errors.append(
         f"{page.url}: {msg.text}"))
     page.on("pageerror", lambda exc: console_errors.append(f"{page.url}: {exc}"))
-    _login(page, live_server)
+    log_in(page, live_server)
     hrefs = page.eval_on_selector_all(
         "ul.navbar-nav:not(.navbar-right) ul.dropdown-menu a[href^='/']",
         "links => links.map(a => a.getAttribute('href'))")

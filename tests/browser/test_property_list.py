@@ -10,7 +10,7 @@ from core.domain import cadastre as m
 from core.domain import reference as r
 from core.extensions import db
 from core.services.identifiers import make_registration
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.browser.conftest import log_in
 
 
 def _populate():
@@ -39,11 +39,7 @@ def _populate():
 def test_filter_by_sector_and_export_xlsx(app, live_server, browser_page, tmp_path):
     sectors = _populate()
     page = browser_page
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server)
 
     page.goto(f"{live_server}/propertyview/list/")
     page.wait_for_selector("td:has-text('Rua da Conceição')")

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core.extensions import db
 from plugins.self_reading.models import SelfReading
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.browser.conftest import log_in
+from tests.conftest import ADMIN_USER
 from tests.plugins.self_reading.conftest import (  # noqa: F401 (fixtures)
     app,
     reader,
@@ -56,11 +57,7 @@ def test_reviewer_sees_the_photo_and_accepts_the_reading(
         app, held, live_server, browser_page, tmp_path):  # noqa: F811
     shots = Path(os.environ.get("SANEA_SCREENSHOT_DIR", tmp_path))
     page = browser_page
-    page.goto(f"{live_server}/login/")
-    page.fill("input[name=username]", ADMIN_USER)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    log_in(page, live_server)
 
     page.click("a.dropdown-toggle:has-text('Autoleitura')")
     page.click("a:has-text('Leituras recebidas')")

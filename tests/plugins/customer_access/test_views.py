@@ -6,10 +6,6 @@ are used by the administrator's test client, the API by BOT-CAER.
 
 from __future__ import annotations
 
-import html
-import re
-from html.parser import HTMLParser
-
 import pytest
 from sqlalchemy import select
 
@@ -17,64 +13,11 @@ from core.domain.audit import AuditLog
 from core.extensions import db
 from plugins.customer_access.models import Identification, PortalLogin
 from tests.conftest import csrf_token, login
+from tests.pages import listed, panel_title, parse, shown
 from tests.plugins.customer_access.world import MARIA_CPF, MARIA_PASSWORD
 
 LOGINS = "/portalloginview"
 IDENTIFICATIONS = "/identificationview"
-
-
-class _Cells(HTMLParser):
-    """Collect the text of every cell of every table row, and the flashes."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self.flashes: list[str] = []
-        self._cell: list[str] | None = None
-        self._flash: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th") and self.rows:
-            self._cell = []
-        elif tag == "div" and "alert" in (dict(attrs).get("class") or "").split():
-            self._flash = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "div" and self._flash is not None:
-            self.flashes.append(" ".join("".join(self._flash).split()).lstrip("× "))
-            self._flash = None
-
-    def handle_data(self, data):
-        for sink in (self._cell, self._flash):
-            if sink is not None:
-                sink.append(data)
-
-
-def _parse(response) -> _Cells:
-    parser = _Cells()
-    parser.feed(response.get_data(as_text=True))
-    return parser
-
-
-def listed(response) -> list[list[str]]:
-    """Return the data rows of a list screen: the cells after "Detalhes"."""
-    return [row[row.index("Detalhes") + 1:] for row in _parse(response).rows
-            if "Detalhes" in row]
-
-
-def shown(response) -> dict[str, str]:
-    """Return the label → value pairs of a show screen."""
-    return {row[0]: row[1] for row in _parse(response).rows if len(row) == 2}
-
-
-def _title(response) -> str:
-    text = html.unescape(response.get_data(as_text=True))
-    return re.search(r'<h4 class="panel-title">\s*([^<]+?)\s*</h4>', text)[1]
 
 
 def _maria() -> PortalLogin:
@@ -102,7 +45,7 @@ def test_login_list_shows_the_login_without_its_hash(world, admin_client):
     maria = _maria()
     response = admin_client.get(f"{LOGINS}/list/")
     assert response.status_code == 200
-    assert _title(response) == "Logins de clientes"
+    assert panel_title(response) == "Logins de clientes"
     assert listed(response) == [[
         "MARIA DA SILVA", MARIA_CPF, "maria@example.com", "Sim", "ATIVO",
         _stamp(maria.created_at), ""]]
@@ -122,7 +65,7 @@ def test_identification_list_shows_the_factors_without_hashes(bot, admin_client)
     row = db.session.get(Identification, ident)
     response = admin_client.get(f"{IDENTIFICATIONS}/list/")
     assert response.status_code == 200
-    assert _title(response) == "Identificações de clientes"
+    assert panel_title(response) == "Identificações de clientes"
     assert listed(response) == [[
         "12/03/2025 14:00:00", "BOT-CAER", "CPF", "MATRICULA", "1", "",
         "12/03/2025 14:15:00"]]
@@ -151,7 +94,7 @@ def test_screens_refuse_a_user_without_permission(app, world, client):
 def test_blocked_login_is_refused_by_the_password_factor(bot, admin_client):
     response = _act(admin_client, "block", _maria())
     assert response.request.path == f"{LOGINS}/list/"
-    assert "1 login(s) bloqueado(s)." in _parse(response).flashes
+    assert "1 login(s) bloqueado(s)." in parse(response).flashes
     assert listed(response)[0][4] == "BLOQUEADO"
     assert _maria().status == "BLOQUEADO"
 
@@ -171,7 +114,7 @@ def test_blocked_login_is_refused_by_the_password_factor(bot, admin_client):
 def test_reactivated_login_passes_the_password_factor_again(bot, admin_client):
     _act(admin_client, "block", _maria())
     response = _act(admin_client, "activate", _maria())
-    assert "1 login(s) reativado(s)." in _parse(response).flashes
+    assert "1 login(s) reativado(s)." in parse(response).flashes
     assert _maria().status == "ATIVO"
     ident = bot.identify(MARIA_CPF)
     accepted = bot.post(f"/identificacoes/{ident}/senha", {"senha": MARIA_PASSWORD})
@@ -205,7 +148,7 @@ def test_block_needs_the_block_permission(app, world, client):
     page = client.get(f"{LOGINS}/list/").get_data(as_text=True)
     assert "Bloquear" not in page
     response = _act(client, "block", _maria())
-    assert "Acesso Negado" in _parse(response).flashes
+    assert "Acesso Negado" in parse(response).flashes
     assert _maria().status == "ATIVO"
 
 
@@ -243,7 +186,7 @@ def test_sanea_init_adds_can_block_to_an_older_database(app, world, client):
 
     login(client, *_user_with(app, "Antigo", "can_list", "block", "activate"))
     response = _act(client, "block", _maria())
-    assert "Acesso Negado" in _parse(response).flashes
+    assert "Acesso Negado" in parse(response).flashes
     assert _maria().status == "ATIVO"
 
 

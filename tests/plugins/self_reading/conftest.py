@@ -93,3 +93,19 @@ def reader(app, world):
     bot = Reader(app.test_client(), world.tokens["BOT-CAERN"])
     bot.login("52998224725", "1234560", "1980-05-17")
     return bot
+
+
+@pytest.fixture
+def invitable(world):
+    """Give ACME's property a meter: eligible, but ACME has no e-mail."""
+    from core.billing.metering import install_meter
+    from core.domain import metering as m
+    from core.extensions import db
+    from core.params import set_parameter
+
+    db.session.add(m.Meter(number="A19N000999", digits=5))
+    db.session.flush()
+    install_meter(world.acme_home.id, "A19N000999", date(2024, 1, 10), 0)
+    set_parameter("self_reading", "invitations_per_minute", 0)
+    db.session.commit()
+    return world

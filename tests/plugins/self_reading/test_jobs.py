@@ -7,11 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.billing.metering import ReadingInput, install_meter, record_readings
+from core.billing.metering import ReadingInput, record_readings
 from core.billing.schedule import create_schedule
 from core.domain import metering as m
 from core.extensions import db
-from core.params import set_parameter
 from core.toolkits.jobs import JobRun, start_job
 from plugins.self_reading.jobs import APPLY, INVITE, invitation_report
 from plugins.self_reading.models import Adhesion, Invitation, SelfReading
@@ -128,15 +127,6 @@ def test_adhesion_is_cancelled_when_the_water_is_cut(reader, world):
 # --- invitations (UC2001) ----------------------------------------------------------------
 
 
-@pytest.fixture
-def invitable(world):
-    """Give ACME's property a meter: eligible, but ACME has no e-mail."""
-    db.session.add(m.Meter(number="A19N000999", digits=5))
-    db.session.flush()
-    install_meter(world.acme_home.id, "A19N000999", date(2024, 1, 10), 0)
-    set_parameter("self_reading", "invitations_per_minute", 0)
-    db.session.commit()
-    return world
 
 
 @pytest.mark.uc("UC2001")

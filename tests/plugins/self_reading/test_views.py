@@ -9,95 +9,22 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
-from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.billing.metering import install_meter
-from core.domain import metering as m
 from core.extensions import db
 from core.params import set_parameter
 from core.storage import get_storage
 from core.toolkits.jobs import JobRun
 from plugins.self_reading.models import Invitation, SelfReading
 from tests.conftest import csrf_token, login
+from tests.pages import flashes, listed, panel_title, shown
 from tests.plugins.self_reading.conftest import JPEG, PNG
 
 READINGS = "/selfreadingview"
 SEND = "/autoleitura/convites/enviar/"
-
-
-class _Tables(HTMLParser):
-    """Collect the text of every cell of every table row, and the flashes."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self.flashes: list[str] = []
-        self._cell: list[str] | None = None
-        self._flash: list[str] | None = None
-        self._depth = 0
-
-    def handle_starttag(self, tag, attrs):
-        classes = dict(attrs).get("class") or ""
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th") and self.rows:
-            self._cell = []
-        elif tag == "div" and "alert" in classes.split():
-            self._flash, self._depth = [], 0
-        if tag == "div" and self._flash is not None:
-            self._depth += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        if tag == "div" and self._flash is not None:
-            self._depth -= 1
-            if self._depth == 0:
-                text = " ".join("".join(self._flash).split()).lstrip("× ")
-                self.flashes.append(text)
-                self._flash = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._flash is not None:
-            self._flash.append(data)
-
-
-def _parse(response) -> _Tables:
-    parser = _Tables()
-    parser.feed(response.get_data(as_text=True))
-    return parser
-
-
-def listed(response) -> list[list[str]]:
-    """Return the data rows of a list screen: the cells after "Detalhes"."""
-    rows = []
-    for row in _parse(response).rows:
-        if "Detalhes" in row:
-            rows.append(row[row.index("Detalhes") + 1:])
-    return rows
-
-
-def shown(response) -> dict[str, str]:
-    """Return the label → value pairs of a show screen."""
-    return {row[0]: row[1] for row in _parse(response).rows if len(row) == 2}
-
-
-def flashes(response) -> list[str]:
-    return _parse(response).flashes
-
-
-def _title(response) -> str:
-    text = html.unescape(response.get_data(as_text=True))
-    return re.search(r'<h4 class="panel-title">\s*([^<]+?)\s*</h4>', text)[1]
 
 
 def _act(client, action: str, *rows: SelfReading, origin: str | None = None):
@@ -140,7 +67,7 @@ def test_adhesion_list_shows_the_adhesion(reader, admin_client):
     reader.join()
     response = admin_client.get("/adhesionview/list/")
     assert response.status_code == 200
-    assert _title(response) == "Adesões à autoleitura"
+    assert panel_title(response) == "Adesões à autoleitura"
     assert listed(response) == [
         ["123456.0", "MARIA DA SILVA", "ATIVA", "BOT", "12/03/2025 13:00:00", "", ""]]
 
@@ -163,7 +90,7 @@ def test_adhesion_list_shows_the_cancellation(reader, admin_client):
 def test_reading_list_shows_the_received_readings(readings, admin_client):
     response = admin_client.get(f"{READINGS}/list/")
     assert response.status_code == 200
-    assert _title(response) == "Autoleituras recebidas"
+    assert panel_title(response) == "Autoleituras recebidas"
     assert listed(response) == [
         ["AL2025031200002", "123456.0", "202503", "1300", "50", "ACIMA", "EM_ANALISE",
          "12/03/2025 13:00:00"],
@@ -177,7 +104,7 @@ def test_invitation_list_shows_the_run_invitations(invitable, mailbox, admin_cli
     run = _send(admin_client, grupos_faturamento="3")
     response = admin_client.get("/invitationview/list/")
     assert response.status_code == 200
-    assert _title(response) == "Convites de autoleitura"
+    assert panel_title(response) == "Convites de autoleitura"
     assert listed(response) == [
         ["123456.0", "MARIA DA SILVA", "ENVIADO", "12/03/2025 13:00:00", str(run.id)]]
 
@@ -365,15 +292,6 @@ def test_accept_of_a_mixed_selection_takes_only_the_one_in_analysis(
 # --- sending invitations (UC2001) ----------------------------------------------------
 
 
-@pytest.fixture
-def invitable(world):
-    """ACME's property gets a meter: eligible, but ACME has no e-mail."""
-    db.session.add(m.Meter(number="A19N000999", digits=5))
-    db.session.flush()
-    install_meter(world.acme_home.id, "A19N000999", date(2024, 1, 10), 0)
-    set_parameter("self_reading", "invitations_per_minute", 0)
-    db.session.commit()
-    return world
 
 
 def _post_send(client, **fields):
