@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort
+from flask import Response, abort, redirect, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args
@@ -22,6 +22,16 @@ class SaneaModelView(ModelView):
     list_template = "sanea/list.html"
     page_size = 25
     export_columns: list[str] | None = None
+
+    @expose("/")
+    def index(self):
+        """Send the screen's bare address to its list.
+
+        FAB redirects a refused list action to ``/<screen>/``, which has no
+        page of its own: without this the user reads "Página não encontrada"
+        under the flash that says why. The list checks the access itself.
+        """
+        return redirect(url_for(f"{self.endpoint}.list"))
 
     def _export_rows(self):
         filters = self.datamodel.get_filters(self.search_columns)

@@ -52,3 +52,9 @@ def test_server_error_page_is_portuguese(make_app):
     assert response.status_code == 500
     assert "500 — Erro interno" in body
     assert "Nada foi gravado" in body
+
+
+def test_bare_screen_address_goes_to_its_list(admin_client):
+    response = admin_client.get("/propertyview/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/propertyview/list/")
