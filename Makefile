@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi:app
 DEMO_PROPERTIES ?= 2000
+# Where `make run` serves the admin (127.0.0.1 only): make run PORT=5001
+PORT ?= 5000
 # Test processes (pytest-xdist); each migrates its own template database.
 TEST_WORKERS ?= 2
 
@@ -33,8 +35,8 @@ demo: init
 
 run: demo
 	@$(FLASK) sanea create-admin --remember
-	@echo "Sanea em http://127.0.0.1:5000 (Ctrl+C para parar)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Sanea em http://127.0.0.1:$(PORT) (Ctrl+C para parar)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

@@ -125,7 +125,7 @@ def _lines(bill: b.Bill) -> list[dict]:
         if category.minimum_m3:
             lines.append(
                 {
-                    "label": f"{INDENT}mínimo até {category.minimum_m3 * category.economies}"
+                    "label": f"{INDENT}mínimo até {category.minimum_m3}"
                     f" m³: R$ {_money(category.minimum_value)}",
                     "detail": True,
                     "volume": "",

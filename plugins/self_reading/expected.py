@@ -35,7 +35,7 @@ from plugins.customer_access.params import read_all
 from plugins.self_reading.errors import NOT_ELIGIBLE, READING_INVALID
 
 AVERAGE_TYPES = frozenset({"real", "estimated", "informed"})
-_DIGITS = re.compile(r"[0-9]{1,12}")
+_DIGITS = re.compile(r"[0-9]+")
 ACCEPTED = frozenset({"DENTRO", "VIRADA"})
 
 
@@ -73,11 +73,13 @@ def parse_reading(raw, digits: int) -> int:
         raise _invalid("NEGATIVA", "A leitura não pode ser negativa.")
     if not _DIGITS.fullmatch(text):
         raise _invalid("NAO_NUMERICA", "Informe a leitura só com números.")
-    value = int(text)
-    if value > register_limit(digits):
+    significant = text.lstrip("0") or "0"
+    # Longer than the register, however long: never turned into an int.
+    if len(significant) > digits or int(significant) > register_limit(digits):
         raise _invalid(
             "DIGITOS_EXCEDIDOS", f"O hidrômetro mostra no máximo {digits} dígitos."
         )
+    value = int(significant)
     return value
 
 
