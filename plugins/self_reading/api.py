@@ -260,7 +260,7 @@ INFORM_JSON = {
     "additionalProperties": False,
     "properties": {
         "leitura": READING_VALUE,
-        "arquivo_id": {"type": "integer", "minimum": 1},
+        "arquivo_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     },
 }
 INFORM_FORM = {

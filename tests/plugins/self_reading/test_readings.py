@@ -74,7 +74,7 @@ def test_verify_classifies_against_the_expected_range(
     [
         (123456, "DIGITOS_EXCEDIDOS"),
         ("9999999999999", "DIGITOS_EXCEDIDOS"),
-        ("1" + "0" * 30, "DIGITOS_EXCEDIDOS"),
+        (10**30, "DIGITOS_EXCEDIDOS"),
         (-5, "NEGATIVA"),
         ("12a5", "NAO_NUMERICA"),
     ],
