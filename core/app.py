@@ -52,6 +52,9 @@ def _config(settings: Settings, profile) -> dict:
         # between deployments.
         "FAB_UPDATE_PERMS": False,
         "WTF_CSRF_ENABLED": True,
+        # Uploads (CNAB return files, GSAN tables) stop here; the partner API
+        # refuses above 12 MB before reading the body (core.toolkits.api).
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "SANEA_SETTINGS": settings,
     }
 

@@ -20,6 +20,7 @@ PAGES = {
     404: ("Página não encontrada",
           "Não há página neste endereço. Confira o endereço ou use o menu."),
     405: ("Método não permitido", "Esta página não aceita este tipo de envio."),
+    413: ("Arquivo grande demais", "O envio passa de 64 MB; divida o arquivo."),
     500: ("Erro interno",
           "Ocorreu um erro inesperado. Nada foi gravado pela operação que falhou; "
           "tente de novo e, se persistir, avise o suporte."),

@@ -83,6 +83,8 @@ from core.toolkits.api_models import (
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+# No partner call needs more: a photo is at most a few MB (photo_max_mb).
+API_BODY_LIMIT = 12 * 1024 * 1024
 PROBLEM_MIME = "application/problem+json"
 JSON_MIME = "application/json"
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -135,6 +137,7 @@ RESOURCE_UNAVAILABLE = ErrorKind(
     "RECURSO_NAO_DISPONIVEL", 404, "Recurso não disponível"
 )
 METHOD_NOT_ALLOWED = ErrorKind("METODO_NAO_PERMITIDO", 405, "Método não permitido")
+REQUEST_TOO_LARGE = ErrorKind("REQUISICAO_GRANDE_DEMAIS", 413, "Requisição grande demais")
 INTERNAL_ERROR = ErrorKind("ERRO_INTERNO", 500, "Erro interno")
 
 AUTH_ERRORS = (NOT_AUTHENTICATED, INVALID_TOKEN, PARTNER_INACTIVE, ORIGIN_NOT_ALLOWED,
@@ -502,6 +505,9 @@ def read_json_body(compiled: _CompiledRoute) -> Any:
             MALFORMED_REQUEST,
             f"O corpo não é um JSON válido (linha {exc.lineno}, coluna {exc.colno}).",
         ) from None
+    except (RecursionError, ValueError):  # nested too deep, a number too long
+        raise ApiError(MALFORMED_REQUEST,
+                       "O corpo JSON tem aninhamento ou números grandes demais.") from None
     wrong_type, errors = schema_errors(compiled.body_validator, body)
     if wrong_type:
         raise ApiError(MALFORMED_REQUEST, "Há campos com tipo inválido.", errors=errors)
@@ -771,6 +777,10 @@ def _serve(registry: ApiRegistry, call: ApiCall, compiled) -> Response:
         return _chain(registry, call, compiled)
     except ApiError as exc:
         return error_response(exc)
+    except OverflowError:  # a number past what the database column holds
+        db.session.rollback()
+        return problem_response(
+            VALIDATION, "Um número informado excede o limite aceito.")
     except Exception:
         db.session.rollback()
         log.exception("api %s %s failed (request %s)", call.route.method,
@@ -785,6 +795,10 @@ def _dispatch(**path_params) -> Response:
     started = time.perf_counter()
     registry: ApiRegistry = current_app.extensions["sanea.api"]
     compiled = registry.compiled(request.url_rule.endpoint.rpartition(".")[2])
+    if (request.content_length or 0) > API_BODY_LIMIT:  # refused before reading it
+        return problem_response(
+            REQUEST_TOO_LARGE,
+            f"O corpo da requisição passa de {API_BODY_LIMIT // (1024 * 1024)} MB.")
     call = ApiCall(compiled.route, path_params, request_id())
     try:
         response = _serve(registry, call, compiled)
@@ -810,6 +824,7 @@ def _install_error_handlers(app: Flask) -> None:
     for code, kind, detail in (
         (404, ROUTE_NOT_FOUND, "Não há recurso neste endereço."),
         (405, METHOD_NOT_ALLOWED, "Este recurso não aceita o método {method}."),
+        (413, REQUEST_TOO_LARGE, "O corpo da requisição passa do limite aceito."),
     ):
         app.register_error_handler(code, _api_error_handler(app, code, kind, detail))
 

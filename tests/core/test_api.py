@@ -739,3 +739,25 @@ def test_disabled_plugin_route_is_unavailable_not_unknown(make_app):
         "O serviço Autoleitura não está disponível nesta companhia.")
     unknown = client.get("/api/v1/nada-aqui").get_json()
     assert unknown["code"] == "RECURSO_NAO_ENCONTRADO"
+
+
+def test_deeply_nested_json_is_400_not_500(app, client):
+    token = _token(app, ["clientes:identificar"])  # CAERN enables customer_access
+    response = client.post(
+        "/api/v1/identificacoes", data="[" * 100_000 + "]" * 100_000,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == (
+        "O corpo JSON tem aninhamento ou números grandes demais.")
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(app, client):
+    from core.toolkits.api import API_BODY_LIMIT
+
+    response = client.post(
+        "/api/v1/identificacoes", data=b"x" * (API_BODY_LIMIT + 1),
+        headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    body = response.get_json()
+    assert (body["code"], body["detail"]) == (
+        "REQUISICAO_GRANDE_DEMAIS", "O corpo da requisição passa de 12 MB.")
