@@ -15,7 +15,7 @@ from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.admin.views import SaneaModelView
 from core.billing.errors import BillingError
@@ -26,6 +26,7 @@ from core.domain import billing as b
 from core.domain import metering as m
 from core.domain.cadastre import Property
 from core.extensions import db
+from core.services.billing_rules import check_reference_month
 from core.services.identifiers import validate_registration
 from core.toolkits.jobs import start_job
 
@@ -342,6 +343,16 @@ def _actor() -> str | None:
     return getattr(getattr(g, "user", None), "username", None)
 
 
+def _reference_month_field(form, field) -> None:
+    """Refuse a reference month that does not exist (202613, 12025)."""
+    from wtforms.validators import ValidationError
+
+    try:
+        check_reference_month(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 class BillingScheduleView(SaneaModelView):
     """The schedules of the billing groups, with a button to bill one."""
 
@@ -364,6 +375,26 @@ class BillingScheduleView(SaneaModelView):
     base_order = ("reference_month", "desc")
     related_views = [ScheduleRouteView]
     show_template = "billing/schedule_show.html"
+    validators_columns = {"reference_month": [_reference_month_field]}
+
+    def _check_dates(self, item) -> None:
+        if item.reading_date and item.billing_date \
+                and item.billing_date < item.reading_date:
+            raise ValueError("A data de faturamento não pode ser anterior à de leitura.")
+
+    def pre_add(self, item):
+        self._check_dates(item)
+
+    def pre_update(self, item):
+        self._check_dates(item)
+
+    def pre_delete(self, item):
+        billed = db.session.scalar(select(func.count()).select_from(b.Bill).where(
+            b.Bill.reference_month == item.reference_month,
+            b.Bill.billing_group_id == item.billing_group_id))
+        if billed:
+            raise ValueError(f"O cronograma de {item} já tem {billed} conta(s) "
+                             "faturada(s) e não pode ser excluído.")
 
     @expose("/bill/<int:pk>", methods=["POST"])
     @has_access

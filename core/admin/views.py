@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, url_for
 from flask_appbuilder import ModelView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args
+from sqlalchemy import Integer, inspect
+from sqlalchemy.exc import IntegrityError
+from wtforms.validators import NumberRange
 
 from core.admin.export import to_csv, to_xlsx
 
@@ -16,8 +20,62 @@ MIME = {
 }
 
 
+INT_MAX = 2**31 - 1  # what an INTEGER column holds on PostgreSQL
+INT_RANGE = NumberRange(min=-INT_MAX - 1, max=INT_MAX,
+                        message="Número fora do limite aceito (até 2.147.483.647).")
+
+
+class SaneaInterface(SQLAInterface):
+    """FAB's data interface, with database refusals told in Portuguese.
+
+    FAB flashes ``str(exception)``: the raw SQL of a unique violation, an
+    empty text for a refused delete, "Python int too large" for an overflow.
+    """
+
+    def _guard(self, action: str, run):
+        try:
+            run()
+        except IntegrityError as exc:
+            self.session.rollback()
+            if action == "delete":
+                raise ValueError("Não foi possível excluir: há registros que "
+                                 "dependem deste.") from exc
+            raise ValueError("Não foi possível gravar: já existe um registro com "
+                             "estes dados, ou falta um registro relacionado.") from exc
+        except Exception as exc:
+            self.session.rollback()
+            raise ValueError("Não foi possível gravar: um valor está fora do que o "
+                             "banco aceita.") from exc
+
+    def add(self, item, commit: bool = True) -> None:
+        self._guard("add", lambda: SQLAInterface.add(self, item, commit))
+
+    def edit(self, item, commit: bool = True) -> None:
+        self._guard("edit", lambda: SQLAInterface.edit(self, item, commit))
+
+    def delete(self, item, commit: bool = True) -> None:
+        self._guard("delete", lambda: SQLAInterface.delete(self, item, commit))
+
+
 class SaneaModelView(ModelView):
-    """A FAB ModelView with export of exactly the filtered rows."""
+    """A FAB ModelView with export of exactly the filtered rows.
+
+    Integer columns get a range check on their forms, and database refusals
+    reach the user in Portuguese (:class:`SaneaInterface`).
+    """
+
+    def __init__(self, **kwargs):
+        if type(self.datamodel) is SQLAInterface:
+            self.datamodel.__class__ = SaneaInterface  # same object, safer calls
+        validators = {k: list(v) for k, v in (self.validators_columns or {}).items()}
+        for column in inspect(self.datamodel.obj).columns:
+            if isinstance(column.type, Integer) and not column.primary_key \
+                    and not column.foreign_keys:
+                rules = validators.setdefault(column.key, [])
+                if INT_RANGE not in rules:
+                    rules.append(INT_RANGE)
+        self.validators_columns = validators
+        super().__init__(**kwargs)
 
     list_template = "sanea/list.html"
     page_size = 25

@@ -187,3 +187,28 @@ def test_call_log_lists_each_call_without_the_token(admin_client, house):  # noq
     assert "obter_imovel" in page
     assert token not in page
     assert "1234560" not in page  # the matrícula only as a keyed hash
+
+
+def test_an_overflowing_number_is_a_form_message(admin_client):
+    page = admin_client.get("/partnerview/add").get_data(as_text=True)
+    response = admin_client.post("/partnerview/add", data={
+        "name": "Bot grande", "kind": "BOT", "channel": "BOT", "active": "y",
+        "rate_limit_per_minute": "99999999999999999999", "csrf_token": csrf_token(page)})
+    assert response.status_code == 200  # the form again
+    assert "Número fora do limite aceito (até 2.147.483.647)." in response.get_data(
+        as_text=True)
+    assert db.session.scalar(select(Partner).filter_by(name="Bot grande")) is None
+
+
+def test_a_second_policy_for_a_partner_is_refused_in_portuguese(admin_client):
+    from core.toolkits.api_platform.models import PartnerPolicy
+
+    partner = _add_partner(admin_client)
+    assert _policy_form(admin_client, partner, "SENHA").status_code == 302
+    again = _policy_form(admin_client, partner, "MATRICULA+CODIGO_EMAIL")
+    page = admin_client.get(again.headers["Location"]).get_data(as_text=True) \
+        if again.status_code == 302 else again.get_data(as_text=True)
+    assert "já existe um registro com estes dados" in page
+    assert "IntegrityError" not in page
+    assert [p.identification_policy for p in db.session.scalars(select(PartnerPolicy))] \
+        == ["SENHA"]

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.billing.jobs import BILL_GROUP
 from core.domain import billing as b
@@ -135,3 +135,31 @@ def test_schedule_button_starts_the_billing_job(billed, admin):
     assert "Faturamento iniciado" in response.get_data(as_text=True)
     run = db.session.scalars(select(JobRun).order_by(JobRun.id.desc())).first()
     assert run.counts() == {"already_billed": 1}
+
+
+def test_a_billed_schedule_is_not_deleted(billed, admin):
+    schedule = db.session.scalar(
+        select(b.BillingSchedule).where(b.BillingSchedule.reference_month == MONTH))
+    page = admin.get("/billingscheduleview/list/").get_data(as_text=True)
+    response = admin.post(f"/billingscheduleview/delete/{schedule.id}",
+                          data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "já tem 1 conta(s) faturada(s) e não pode ser excluído." in response.get_data(
+        as_text=True)
+    db.session.expire_all()
+    assert db.session.get(b.BillingSchedule, schedule.id) is not None
+    assert db.session.get(b.BillingSchedule, schedule.id).routes
+
+
+def test_schedule_form_refuses_a_month_that_does_not_exist(billed, admin):
+    world, _, _ = billed
+    before = db.session.scalar(select(func.count()).select_from(b.BillingSchedule))
+    page = admin.get("/billingscheduleview/add").get_data(as_text=True)
+    response = admin.post("/billingscheduleview/add", data={
+        "billing_group": str(world.group.id), "reference_month": "202613",
+        "reading_date": "2026-12-10", "billing_date": "2026-12-01",
+        "csrf_token": csrf_token(page)})
+    assert response.status_code == 200
+    assert "Referência inválida: 202613; use AAAAMM." in response.get_data(
+        as_text=True)
+    count = db.session.scalar(select(func.count()).select_from(b.BillingSchedule))
+    assert count == before
