@@ -249,7 +249,7 @@ def bill_group_command(group_id, month, consumption_only, wait):
 def run_job_command(name, params, wait):
     """Run any registered job (for cron); without NAME, list the jobs."""
     from core.gsan_import.job import wait_for_run
-    from core.toolkits.jobs import JobError, registry, start_job
+    from core.toolkits.jobs import STATUS_LABELS, JobError, registry, start_job
 
     jobs = registry()
     if not name:
@@ -266,15 +266,24 @@ def run_job_command(name, params, wait):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise click.UsageError(f"Parâmetro {item!r}: use CHAVE=VALOR.")
+        if key.strip() in values:
+            raise click.UsageError(f"Parâmetro {key.strip()} informado duas vezes.")
         values[key.strip()] = value.strip()
+    known = jobs[name].params_help
+    unknown = sorted(set(values) - set(known))
+    if known and unknown:
+        raise click.UsageError(
+            f"Parâmetro(s) desconhecido(s) de {name}: {', '.join(unknown)}. "
+            f"Aceitos: {', '.join(known)}.")
     try:
         run_id = start_job(name, values, user="cli")
-    except (JobError, ValueError) as exc:
-        errors = getattr(exc, "errors", None) or [str(exc)]
+    except (JobError, ValueError, TypeError) as exc:
+        errors = getattr(exc, "errors", None) or [f"Parâmetros inválidos: {exc}"]
         raise click.ClickException("\n".join(errors)) from exc
     run = wait_for_run(run_id, wait)
     counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
-    click.echo(f"Execução {run.id} ({run.title}): {run.status}, partes {run.progress}.")
+    status = STATUS_LABELS.get(run.status, run.status)
+    click.echo(f"Execução {run.id} ({run.title}): {status}, partes {run.progress}.")
     click.echo(f"Contagens: {counts or 'nenhuma'}.")
     for error in run.errors():
         click.echo(f"  {error.get('ref') or '-'}: {error['message']}")

@@ -134,7 +134,10 @@ def billing_jobs() -> list[JobDefinition]:
 def run_lines(run) -> list[str]:
     """Describe a billing run for the CLI: status, counts, then what was listed."""
     counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
-    lines = [f"Execução {run.id} ({run.title}): {run.status}, rotas {run.progress}."]
+    from core.toolkits.jobs import STATUS_LABELS
+
+    status = STATUS_LABELS.get(run.status, run.status)
+    lines = [f"Execução {run.id} ({run.title}): {status}, rotas {run.progress}."]
     lines.append(f"Contagens: {counts or 'nenhuma'}.")
     lines += [
         f"  {error.get('ref') or '-'}: {error['message']}" for error in run.errors()

@@ -43,6 +43,10 @@ class JobDefinition:
     params_help: dict[str, str] = field(default_factory=dict)
 
 
+STATUS_LABELS = {"queued": "na fila", "running": "em execução", "done": "concluída",
+                 "failed": "falhou"}
+
+
 class JobRun(Model):
     """One execution of a job, with status, progress, counts and errors."""
 

@@ -360,6 +360,16 @@ def invitation_report(run) -> dict:
     }
 
 
+def split_apply(params: dict) -> list[dict]:
+    """Check the optional reference month before a run is created: one chunk."""
+    from core.services.billing_rules import check_reference_month
+
+    month = params.get("reference_month")
+    if month not in (None, ""):
+        check_reference_month(month)  # ValueError in Portuguese
+    return [params]
+
+
 def job_definitions() -> list[JobDefinition]:
     """Return the plugin's jobs."""
     return [
@@ -367,7 +377,7 @@ def job_definitions() -> list[JobDefinition]:
             APPLY,
             "Aplicar autoleituras e cancelar adesões inativas",
             apply_readings,
-            None,
+            split_apply,
             {"reference_month": "Referência (AAAAMM); vazio: todas"},
         ),
         JobDefinition(

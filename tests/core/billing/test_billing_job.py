@@ -299,7 +299,7 @@ def test_bill_group_command_bills_and_refuses_in_portuguese(app):
     )
 
     assert done.exit_code == 0, done.output
-    assert "Faturar grupo): done, rotas 1/1." in done.output
+    assert "Faturar grupo): concluída, rotas 1/1." in done.output
     assert "billed 1" in done.output
     assert refused.exit_code == 1
     assert "não tem cronograma para 04/2025" in refused.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.billing.metering import ReadingInput, record_readings
 from core.billing.schedule import create_schedule
@@ -218,3 +218,14 @@ def test_run_job_command_applies_the_readings(app, reader, world):
                                     "--param", "202503"])
     assert malformed.exit_code == 2
     assert "Parâmetro '202503': use CHAVE=VALOR." in malformed.output
+    before = db.session.scalar(select(func.count()).select_from(JobRun))
+    bad_month = runner.invoke(args=["sanea", "run-job", "self_reading.apply_readings",
+                                    "--param", "reference_month=abc"])
+    assert bad_month.exit_code == 1
+    assert "Referência inválida: 'abc'; use AAAAMM." in bad_month.output
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == before
+    stray = runner.invoke(args=["sanea", "run-job", "self_reading.apply_readings",
+                                "--param", "mes=202503"])
+    assert stray.exit_code == 2
+    assert ("Parâmetro(s) desconhecido(s) de self_reading.apply_readings: mes. "
+            "Aceitos: reference_month.") in stray.output
