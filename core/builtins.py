@@ -99,11 +99,13 @@ def sanea_parameters_billing():
             "core", "consumption_average_months", "int", 6,
             "Meses da média de consumo",
             "Quantos meses válidos anteriores entram na média de consumo do imóvel.",
+            minimum=1, maximum=24,
         ),
         ParameterSpec(
             "core", "consumption_average_extra_months", "int", 6,
             "Meses adicionais para achar a média",
             "Até quantos meses além da janela procurar quando faltar histórico.",
+            maximum=24,
         ),
         ParameterSpec(
             "core", "consumption_hold_flags", "str", "excess,high,low",

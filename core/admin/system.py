@@ -17,11 +17,19 @@ from core.toolkits.jobs import JobRun
 CATEGORY = "Sistema"
 
 
+def _describe_field(field, row) -> None:
+    """Name the edited parameter on its field, with its help and type."""
+    field.label.text = f"{row.label} ({row.plugin}.{row.key})"
+    kind = row.value_type + (f": {row.choices}" if row.choices else "")
+    field.description = f"{row.help} Tipo: {kind}."
+
+
 def _check_value(field) -> None:
     """Refuse a value that does not fit the edited parameter's type."""
     row = db.session.get(Parameter, request.view_args.get("pk"))
     if row is None:
         return
+    _describe_field(field, row)  # the form may come back with a message
     from core.setup import parameter_specs
 
     specs = {(s.plugin, s.key): s for s in parameter_specs(current_app)}
@@ -51,6 +59,16 @@ class ParameterView(SaneaModelView):
 
     # Our own field: FAB would mark the nullable column Optional() and skip
     # the check on an empty value.
+    def prefill_form(self, form, pk):
+        """Say which parameter is being edited, with its help, above the field."""
+        row = db.session.get(Parameter, pk)
+        if row is not None:
+            self._describe(form, row)
+
+    @staticmethod
+    def _describe(form, row) -> None:
+        _describe_field(form.value, row)
+
     edit_form_extra_fields = {"value": StringField("Valor", validators=[
         InputRequired("Informe um valor: este parâmetro é obrigatório."),
         lambda form, field: _check_value(field),

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
 from core.domain.base import Model, TimestampMixin
 
 TYPES = ("int", "decimal", "bool", "str", "date", "choice")
+INT_MAX = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def check_value(spec: ParameterSpec | None, spec_type: str, text: str,
     if spec_type in ("int", "decimal") and value is not None:
         minimum = spec.minimum if spec else 0
         maximum = spec.maximum if spec else None
+        if maximum is None and spec_type == "int":
+            maximum = INT_MAX  # what the code using it can hold
         if minimum is not None and value < Decimal(str(minimum)):
             raise InvalidParameterValue(f"O valor deve ser no mínimo {minimum}.")
         if maximum is not None and value > Decimal(str(maximum)):

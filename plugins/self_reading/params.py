@@ -15,8 +15,9 @@ ACCESS_ANOMALIES = (
 )
 
 
-def _spec(key, kind, default, label, help_text, choices=()):
-    return ParameterSpec(PLUGIN, key, kind, default, label, help_text, choices)
+def _spec(key, kind, default, label, help_text, choices=(), **bounds):
+    return ParameterSpec(PLUGIN, key, kind, default, label, help_text, choices,
+                         **bounds)
 
 
 SPECS = [
@@ -25,14 +26,19 @@ SPECS = [
         "int",
         10,
         "Janela abre (dias antes)",
-        "A janela da autoleitura abre tantos dias antes da leitura prevista.",
+        "A janela da autoleitura abre tantos dias antes da leitura prevista "
+        "(1 a 60).",
+        minimum=1,
+        maximum=60,
     ),
     _spec(
         "window_closes_days_before",
         "int",
         2,
         "Janela fecha (dias antes)",
-        "A janela fecha tantos dias antes da leitura prevista.",
+        "A janela fecha tantos dias antes da leitura prevista (0 a 59; menos "
+        "que a abertura).",
+        maximum=59,
     ),
     _spec(
         "photo_required",
@@ -46,7 +52,9 @@ SPECS = [
         "int",
         5,
         "Tamanho máximo da foto (MB)",
-        "Fotos JPEG ou PNG até este tamanho.",
+        "Fotos JPEG ou PNG até este tamanho (1 a 10 MB).",
+        minimum=1,
+        maximum=10,
     ),
     _spec(
         "out_of_range_policy",

@@ -112,3 +112,19 @@ def test_parameter_rule_of_its_plugin_refuses_a_bad_policy(admin_client):
         page.get_data(as_text=True))
     db.session.expire_all()
     assert get_parameter("customer_access", "identification_policy") == before
+
+
+def test_parameter_edit_page_names_the_parameter_and_bounds_it(admin_client):
+    row = db.session.scalar(select(Parameter).where(
+        Parameter.plugin == "core", Parameter.key == "consumption_average_months"))
+    url = f"/parameterview/edit/{row.id}"
+    form = admin_client.get(url).get_data(as_text=True)
+    assert "Meses da média de consumo (core.consumption_average_months)" in form
+    page = admin_client.post(url, data={
+        "value": "99999999999999999999", "csrf_token": csrf_token(form)})
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "O valor deve ser no máximo 24." in text
+    assert "Meses da média de consumo (core.consumption_average_months)" in text
+    db.session.expire_all()
+    assert get_parameter("core", "consumption_average_months") == 6
