@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Response, abort, redirect, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -57,6 +59,30 @@ class SaneaInterface(SQLAInterface):
         self._guard("delete", lambda: SQLAInterface.delete(self, item, commit))
 
 
+def _shown(value):
+    """Show a value as staff read it: no None, no True/False, dates dd/mm/aaaa."""
+    if value is None:
+        return ""
+    if value is True:
+        return "Sim"
+    if value is False:
+        return "Não"
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def _readable_formatters(model, columns, given: dict) -> dict:
+    """Add :func:`_shown` for every listed column without a formatter of its own."""
+    formatters = dict(given)
+    for name in columns:
+        if "." not in name and name not in formatters and hasattr(model, name):
+            formatters[name] = _shown
+    return formatters
+
+
 class SaneaModelView(ModelView):
     """A FAB ModelView with export of exactly the filtered rows.
 
@@ -75,6 +101,11 @@ class SaneaModelView(ModelView):
                 if INT_RANGE not in rules:
                     rules.append(INT_RANGE)
         self.validators_columns = validators
+        self.formatters_columns = _readable_formatters(
+            self.datamodel.obj,
+            [*(self.list_columns or []), *(self.show_columns or [])],
+            self.formatters_columns or {},
+        )
         super().__init__(**kwargs)
 
     list_template = "sanea/list.html"
