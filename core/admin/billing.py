@@ -550,17 +550,29 @@ class BillView(SaneaModelView):
                 water_m3 = int(form["water_m3"])
             except ValueError:
                 errors.append("Consumo deve ser um número inteiro de m³.")
+            else:
+                if not 0 <= water_m3 <= MAX_RECTIFIED_M3:
+                    errors.append(f"Consumo deve estar entre 0 e {MAX_RECTIFIED_M3} m³.")
+                    water_m3 = None
         if form.get("due_date", "").strip():
             try:
                 day, month, year = (int(x) for x in form["due_date"].split("/"))
-                due = date(year, month, day)
             except ValueError:
                 errors.append("Vencimento deve estar no formato DD/MM/AAAA.")
+            else:
+                try:
+                    due = date(year, month, day)
+                except ValueError:
+                    errors.append(f"Vencimento {form['due_date']} não é uma data que "
+                                  "exista.")
         if errors:
             raise BillingError(errors)
         return rectify_bill(
             bill.id, reason, water_m3=water_m3, due_date=due, actor=_actor()
         )
+
+
+MAX_RECTIFIED_M3 = 999_999  # a meter of 6 digits turned round once
 
 
 class PropertyBillingView(BaseView):

@@ -101,6 +101,8 @@ class SaneaModelView(ModelView):
                 if INT_RANGE not in rules:
                     rules.append(INT_RANGE)
         self.validators_columns = validators
+        self.label_columns = {"created_at": "Criado em", "updated_at": "Alterado em",
+                              **(self.label_columns or {})}
         self.formatters_columns = _readable_formatters(
             self.datamodel.obj,
             [*(self.list_columns or []), *(self.show_columns or [])],

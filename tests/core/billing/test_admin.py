@@ -163,3 +163,18 @@ def test_schedule_form_refuses_a_month_that_does_not_exist(billed, admin):
         as_text=True)
     count = db.session.scalar(select(func.count()).select_from(b.BillingSchedule))
     assert count == before
+
+
+def test_rectify_form_refuses_a_huge_consumption_and_a_date_that_does_not_exist(
+        billed, admin):
+    _, prop, bill = billed
+    token = csrf_token(admin.get(f"/billview/rectify/{bill.id}").get_data(as_text=True))
+    page = admin.post(f"/billview/rectify/{bill.id}", data={
+        "water_m3": "99999999999999999999", "due_date": "31/02/2026",
+        "reason": "teste", "csrf_token": token})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422  # the form again, with both messages
+    assert "Consumo deve estar entre 0 e 999999 m³." in text
+    assert "Vencimento 31/02/2026 não é uma data que exista." in text
+    db.session.expire_all()
+    assert [b_.status for b_ in bills_of(prop)] == ["normal"]
