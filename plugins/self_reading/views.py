@@ -253,6 +253,8 @@ def _id_list(form, field) -> None:
         raise ValidationError(
             "Informe os ids em números separados por vírgula, como 1, 2, 3."
         )
+    if any(len(item) > 9 for item in items):  # no id is that large
+        raise ValidationError("Id grande demais: confira os números informados.")
 
 
 def _ids_field(label: str) -> StringField:
@@ -271,7 +273,9 @@ class InvitationForm(FlaskForm):
         "Só imóveis com impedimento de leitura nos últimos 6 meses"
     )
     limite = IntegerField(
-        "Limite de convites", validators=[Optional(), NumberRange(min=1)]
+        "Limite de convites",
+        validators=[Optional(), NumberRange(min=1), NumberRange(
+            max=1_000_000, message="Número fora do limite aceito (até 1.000.000).")]
     )
 
 

@@ -323,6 +323,9 @@ def _runs() -> int:
                        "como 1, 2, 3."),
     ({"localidades": ", ,"}, "Informe os ids em números separados por vírgula, "
                              "como 1, 2, 3."),
+    ({"grupos_faturamento": "99999999999999999999"},
+     "Id grande demais: confira os números informados."),
+    ({"limite": "99999999999999999999"}, "Número fora do limite aceito"),
 ])
 def test_send_form_refuses_bad_input_and_starts_nothing(
         invitable, mailbox, admin_client, fields, message):
