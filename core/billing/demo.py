@@ -85,14 +85,22 @@ def ensure_tariff(session) -> int:
 
 
 def ensure_schedules(session, month: int) -> int:
-    """Give every active group with routes a schedule for the month and the last."""
+    """Give every active group with routes its schedules around the month.
+
+    The month before, the month (the group's open reference) and the one
+    after, so that self-reading has a window open in the current month.
+    Bills fall due on the 25th of the month after their reference: bills
+    made today are never overdue on issue.
+    """
     added = 0
     groups = session.scalars(select(c.BillingGroup).where(c.BillingGroup.active))
     for group in groups:
         routes = session.scalars(
             select(c.Route.id).where(c.Route.billing_group_id == group.id)
         ).all()
-        for ref in (shift_reference(month, -1), month):
+        if routes and (group.reference_month or 0) < month:
+            group.reference_month = month
+        for ref in (shift_reference(month, -1), month, shift_reference(month, 1)):
             if not routes or session.scalar(
                 select(b.BillingSchedule.id).where(
                     b.BillingSchedule.billing_group_id == group.id,
@@ -107,7 +115,8 @@ def ensure_schedules(session, month: int) -> int:
                 billing_date=_day(ref, 11),
             )
             schedule.routes = [
-                b.BillingScheduleRoute(route_id=route_id, due_date=_day(ref, 25))
+                b.BillingScheduleRoute(route_id=route_id,
+                                       due_date=_day(shift_reference(ref, 1), 25))
                 for route_id in routes
             ]
             session.add(schedule)
