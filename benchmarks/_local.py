@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -75,3 +76,52 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def drive(port: int, requests: list, clients: int,
+          timeout: float = 60.0) -> tuple[list[float], float, list]:
+    """Send every request once over ``clients`` keep-alive connections.
+
+    Each request is ``(method, path, body, headers, expected_status)``.
+    Return the latencies in seconds, the wall time, and ``(status, body
+    start)`` of every answer that was not the expected one.
+    """
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    latencies: list[float] = []
+    failures: list = []
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        mine = []
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            method, path, body, headers, expected = requests[index]
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status != expected:
+                failures.append((response.status, raw[:200]))
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, failures
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the nearest-rank percentile of ``values``, in milliseconds."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))
+    return ordered[rank] * 1000

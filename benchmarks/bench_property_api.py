@@ -25,21 +25,26 @@ p99 and throughput; every server is stopped at the end.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
 import shutil
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from _local import free_port, start_gunicorn, stop, wait_ready  # noqa: E402
+from _local import (  # noqa: E402
+    drive,
+    free_port,
+    percentile,
+    start_gunicorn,
+    stop,
+    wait_ready,
+)
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -227,47 +232,14 @@ def build_database(url: str, count: int) -> tuple[list[int], str]:
 # --- load -------------------------------------------------------------------------
 
 
-def drive(port, paths, headers, clients, into=None) -> tuple[float, int]:
-    """Send every path once over *clients* keep-alive connections."""
-    lock = threading.Lock()
-    cursor = iter(range(len(paths)))
-    latencies, failures = [], []
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                break
-            started = time.perf_counter()
-            conn.request("GET", paths[index], headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                failures.append(response.status)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def drive_paths(port, paths, headers, clients, into=None) -> tuple[float, int]:
+    """GET every path once over *clients* keep-alive connections."""
+    latencies, seconds, failures = drive(
+        port, [("GET", path, None, headers, 200) for path in paths], clients,
+        timeout=30)
     if into is not None:
         into.extend(latencies)
-    return time.perf_counter() - started, len(failures)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the nearest-rank percentile of *values*, in milliseconds."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))
-    return ordered[rank] * 1000
+    return seconds, len(failures)
 
 
 def summary(label: str, latencies: list[float], elapsed: float) -> dict:
@@ -289,12 +261,12 @@ def measure(targets, registrations, args) -> list[dict]:
     elapsed = dict.fromkeys(latencies, 0.0)
     for _label, port, prefix, headers in targets:
         warm = [f"{prefix}/{rng.choice(registrations)}" for _ in range(args.warmup)]
-        drive(port, warm, headers, args.clients)
+        drive_paths(port, warm, headers, args.clients)
     for _ in range(args.rounds):
         for label, port, prefix, headers in targets:
             paths = [f"{prefix}/{rng.choice(registrations)}" for _ in range(per_round)]
-            seconds, failures = drive(port, paths, headers, args.clients,
-                                      latencies[label])
+            seconds, failures = drive_paths(port, paths, headers, args.clients,
+                                            latencies[label])
             if failures:
                 raise RuntimeError(f"{label}: {failures} responses were not 200")
             elapsed[label] += seconds

@@ -42,7 +42,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from _local import free_port, recreate_database, start_gunicorn, stop, wait_ready  # noqa: E402
+from _local import (  # noqa: E402
+    drive,
+    free_port,
+    percentile,
+    recreate_database,
+    start_gunicorn,
+    stop,
+    wait_ready,
+)
 
 SECRET = "benchmark-secret-key-that-is-long-enough-0123456789"
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/sanea_bench_self_reading"
@@ -232,47 +240,6 @@ def inform_request(registration: str, value: int, base: dict):
             _multipart(value),
             {**base, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
              "Idempotency-Key": uuid.uuid4().hex}, 201)
-
-
-def drive(port: int, requests: list, clients: int) -> tuple[list[float], float, list]:
-    """Send every request once over ``clients`` keep-alive connections."""
-    lock = threading.Lock()
-    cursor = iter(range(len(requests)))
-    latencies: list[float] = []
-    failures: list = []
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                break
-            method, path, body, headers, expected = requests[index]
-            started = time.perf_counter()
-            status, raw = _call(conn, method, path, body, headers)
-            mine.append(time.perf_counter() - started)
-            if status != expected:
-                failures.append((status, raw[:200]))
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, time.perf_counter() - started, failures
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the nearest-rank percentile of ``values``, in milliseconds."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))
-    return ordered[rank] * 1000
 
 
 def summary(label: str, latencies: list[float], elapsed: float) -> dict:
