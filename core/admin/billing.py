@@ -380,7 +380,8 @@ class BillingScheduleView(SaneaModelView):
     def _check_dates(self, item) -> None:
         if item.reading_date and item.billing_date \
                 and item.billing_date < item.reading_date:
-            raise ValueError("A data de faturamento não pode ser anterior à de leitura.")
+            raise ValueError(
+                "A data de faturamento não pode ser anterior à de leitura.")
 
     def pre_add(self, item):
         self._check_dates(item)
@@ -552,7 +553,8 @@ class BillView(SaneaModelView):
                 errors.append("Consumo deve ser um número inteiro de m³.")
             else:
                 if not 0 <= water_m3 <= MAX_RECTIFIED_M3:
-                    errors.append(f"Consumo deve estar entre 0 e {MAX_RECTIFIED_M3} m³.")
+                    errors.append(
+                        f"Consumo deve estar entre 0 e {MAX_RECTIFIED_M3} m³.")
                     water_m3 = None
         if form.get("due_date", "").strip():
             try:

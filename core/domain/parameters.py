@@ -12,7 +12,8 @@ from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
 from core.domain.base import Model, TimestampMixin
 
 TYPES = ("int", "decimal", "bool", "str", "date", "choice")
-INT_MAX = 1_000_000_000
+# Default bound of an int parameter without a maximum of its own.
+PARAMETER_INT_MAX = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def check_value(spec: ParameterSpec | None, spec_type: str, text: str,
         minimum = spec.minimum if spec else 0
         maximum = spec.maximum if spec else None
         if maximum is None and spec_type == "int":
-            maximum = INT_MAX  # what the code using it can hold
+            maximum = PARAMETER_INT_MAX
         if minimum is not None and value < Decimal(str(minimum)):
             raise InvalidParameterValue(f"O valor deve ser no mínimo {minimum}.")
         if maximum is not None and value > Decimal(str(maximum)):
