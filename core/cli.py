@@ -242,14 +242,15 @@ def bill_group_command(group_id, month, consumption_only, wait):
 @sanea_group.command("run-job")
 @click.argument("name", required=False)
 @click.option("--param", "params", multiple=True, metavar="CHAVE=VALOR",
-              help="Parâmetro da rotina (repetível), ex.: --param reference_month=202503.")
+              help="Parâmetro da rotina (repetível), "
+                   "ex.: --param reference_month=202503.")
 @click.option("--wait", default=3600, show_default=True, type=float,
               help="Segundos de espera quando a rotina roda em workers RQ.")
 @with_appcontext
 def run_job_command(name, params, wait):
     """Run any registered job (for cron); without NAME, list the jobs."""
     from core.gsan_import.job import wait_for_run
-    from core.toolkits.jobs import STATUS_LABELS, JobError, registry, start_job
+    from core.toolkits.jobs import JobError, describe_run, registry, start_job
 
     jobs = registry()
     if not name:
@@ -281,11 +282,7 @@ def run_job_command(name, params, wait):
         errors = getattr(exc, "errors", None) or [f"Parâmetros inválidos: {exc}"]
         raise click.ClickException("\n".join(errors)) from exc
     run = wait_for_run(run_id, wait)
-    counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
-    status = STATUS_LABELS.get(run.status, run.status)
-    click.echo(f"Execução {run.id} ({run.title}): {status}, partes {run.progress}.")
-    click.echo(f"Contagens: {counts or 'nenhuma'}.")
-    for error in run.errors():
-        click.echo(f"  {error.get('ref') or '-'}: {error['message']}")
+    for line in describe_run(run):
+        click.echo(line)
     if run.status != "done":
         sys.exit(1)

@@ -132,14 +132,7 @@ def billing_jobs() -> list[JobDefinition]:
 
 
 def run_lines(run) -> list[str]:
-    """Describe a billing run for the CLI: status, counts, then what was listed."""
-    counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
-    from core.toolkits.jobs import STATUS_LABELS
+    """Describe a billing run for the CLI: its chunks are the group's routes."""
+    from core.toolkits.jobs import describe_run
 
-    status = STATUS_LABELS.get(run.status, run.status)
-    lines = [f"Execução {run.id} ({run.title}): {status}, rotas {run.progress}."]
-    lines.append(f"Contagens: {counts or 'nenhuma'}.")
-    lines += [
-        f"  {error.get('ref') or '-'}: {error['message']}" for error in run.errors()
-    ]
-    return lines
+    return describe_run(run, parts="rotas")

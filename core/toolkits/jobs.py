@@ -47,6 +47,17 @@ STATUS_LABELS = {"queued": "na fila", "running": "em execução", "done": "concl
                  "failed": "falhou"}
 
 
+def describe_run(run: JobRun, parts: str = "partes") -> list[str]:
+    """Describe a run for the CLI: status and progress, counts, what was listed."""
+    status = STATUS_LABELS.get(run.status, run.status)
+    counts = ", ".join(f"{key} {value}" for key, value in sorted(run.counts().items()))
+    lines = [f"Execução {run.id} ({run.title}): {status}, {parts} {run.progress}.",
+             f"Contagens: {counts or 'nenhuma'}."]
+    lines += [f"  {error.get('ref') or '-'}: {error['message']}"
+              for error in run.errors()]
+    return lines
+
+
 class JobRun(Model):
     """One execution of a job, with status, progress, counts and errors."""
 
